@@ -1,0 +1,463 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Bounds on the histories State keeps, so a session left open for days has
+// a fixed memory cost.
+const (
+	MaxLog          = 1000
+	MaxServerEvents = 500
+)
+
+// LogLevel tells an ordinary log line from an error.
+type LogLevel int
+
+const (
+	Info LogLevel = iota
+	Error
+)
+
+// LogEntry is one line of the action log.
+type LogEntry struct {
+	At    time.Time
+	Level LogLevel
+	Text  string
+}
+
+// ServerKey is what a local DC is known to hold for one key, rebuilt from its
+// event stream.
+type ServerKey struct {
+	DC        int
+	ID        KeyID
+	Kind      KeyKind
+	PermID    KeyID     // the permanent key a temporary key is bound to
+	ExpiresAt time.Time // server time, temporary keys only
+	State     ServerEventKind
+	Since     time.Time
+}
+
+// Held reports whether the DC still accepts traffic under the key.
+func (k ServerKey) Held() bool {
+	switch k.State {
+	case SrvKeyDropped, SrvKeyExpired, SrvKeyNotFound:
+		return false
+	}
+	return true
+}
+
+// State is everything the UI shows, as plain values. Apply is the only way it
+// changes; it performs no I/O and reads no clock, so the same events always
+// give the same state.
+type State struct {
+	Target  Target
+	Conn    ConnPhase
+	ConnErr string
+	// ClockOffset is server time minus local time.
+	ClockOffset time.Duration
+
+	Perm    PermKey
+	HasPerm bool
+
+	// Temps holds every temporary key seen, oldest first. CurrentID names
+	// the one in use, zero when there is none.
+	Temps     []TempKey
+	CurrentID KeyID
+
+	// Handshake is the transcript of the last key exchange; Handshakes
+	// counts them all.
+	Handshake  Transcript
+	Handshakes int
+	LastBind   *BindFailed // the last failed bind, cleared by a successful one
+
+	// User is who the permanent key is logged in as on the home DC;
+	// Authorized lists every DC that knows the user (home and exports).
+	User       *User
+	HomeDC     int
+	Authorized map[int]User
+
+	Config *ConfigFetched
+
+	RenewalPaused bool
+	RenewAt       time.Time // local time of the next planned renewal
+
+	// Busy maps running actions to the time each started.
+	Busy map[string]time.Time
+
+	// Server is what the local DCs reported, keyed by key id.
+	Server       map[KeyID]ServerKey
+	ServerEvents []ServerEvent
+
+	Log []LogEntry
+	// LastErr is the one line the status bar shows; cleared when the same
+	// kind of action next succeeds.
+	LastErr string
+}
+
+// NewState returns an empty state.
+func NewState() *State {
+	return &State{
+		Authorized: map[int]User{},
+		Busy:       map[string]time.Time{},
+		Server:     map[KeyID]ServerKey{},
+	}
+}
+
+// Current returns the temporary key in use.
+func (s *State) Current() (TempKey, bool) {
+	if i := s.tempIndex(s.CurrentID); i >= 0 && s.CurrentID != 0 {
+		return s.Temps[i], true
+	}
+	return TempKey{}, false
+}
+
+// History returns every temporary key except the current one, newest first.
+func (s *State) History() []TempKey {
+	out := make([]TempKey, 0, len(s.Temps))
+	for i := len(s.Temps) - 1; i >= 0; i-- {
+		if s.Temps[i].ID != s.CurrentID || s.CurrentID == 0 {
+			out = append(out, s.Temps[i])
+		}
+	}
+	return out
+}
+
+// Temp returns the temporary key with the given id.
+func (s *State) Temp(id KeyID) (TempKey, bool) {
+	if i := s.tempIndex(id); i >= 0 {
+		return s.Temps[i], true
+	}
+	return TempKey{}, false
+}
+
+// Remaining is the lifetime left on the current key at local time now. It is
+// computed from ExpiresAt every time it is asked, never counted down.
+func (s *State) Remaining(now time.Time) time.Duration {
+	k, ok := s.Current()
+	if !ok {
+		return 0
+	}
+	return k.Remaining(now, s.ClockOffset)
+}
+
+// RenewsIn is the time until the next planned renewal, zero when paused or
+// when none is planned.
+func (s *State) RenewsIn(now time.Time) time.Duration {
+	if s.RenewalPaused || s.RenewAt.IsZero() {
+		return 0
+	}
+	return max(s.RenewAt.Sub(now), 0)
+}
+
+// ServerKeys returns what the local DCs hold, for perm (every key when perm is
+// zero): the permanent key first, then temporary keys by expiry.
+func (s *State) ServerKeys(perm KeyID) []ServerKey {
+	var out []ServerKey
+	for _, k := range s.Server {
+		if perm == 0 || k.ID == perm || k.PermID == perm {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b ServerKey) int {
+		if a.Kind != b.Kind {
+			return int(a.Kind) - int(b.Kind)
+		}
+		if c := a.ExpiresAt.Compare(b.ExpiresAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	return out
+}
+
+// Expire marks the current key expired once local time now has passed its
+// expires_at (server time). The driver reports expiry too, through -404 or a
+// TempKeyEnded; this keeps the screen honest when it has not yet.
+func (s *State) Expire(now time.Time) bool {
+	k, ok := s.Current()
+	if !ok || !k.Bound || k.ExpiresAt.IsZero() || k.Remaining(now, s.ClockOffset) > 0 {
+		return false
+	}
+	s.Apply(TempKeyEnded{At: now, ID: k.ID, How: Expired, Detail: "expires_at passed"})
+	return true
+}
+
+// Apply changes the state by one event.
+func (s *State) Apply(ev Event) {
+	if s.Authorized == nil {
+		s.Authorized = map[int]User{}
+	}
+	if s.Busy == nil {
+		s.Busy = map[string]time.Time{}
+	}
+	if s.Server == nil {
+		s.Server = map[KeyID]ServerKey{}
+	}
+	switch e := ev.(type) {
+	case ConnChanged:
+		s.Target, s.Conn, s.ConnErr = e.Target, e.Phase, e.Err
+		line := fmt.Sprintf("%s %s DC %d (%s)", e.Phase, e.Target.Env, e.Target.DC, e.Target.Addr)
+		if e.Err != "" {
+			s.errorf(e.At, "%s: %s", line, e.Err)
+		} else {
+			s.logf(e.At, "%s", line)
+		}
+
+	case ClockSynced:
+		s.ClockOffset = e.Offset
+		s.logf(e.At, "server clock offset %s", e.Offset.Round(time.Millisecond))
+
+	case HandshakeDone:
+		s.Handshake = e.Transcript
+		s.Handshakes++
+		t := e.Transcript
+		if t.Passed() {
+			s.logf(e.At, "%s key exchange with DC %d: key %s, %d checks passed in %s",
+				t.Kind, t.DC, t.KeyID, len(t.Checks), t.Duration.Round(time.Millisecond))
+			break
+		}
+		why := t.Err
+		for _, c := range t.Checks {
+			if !c.OK {
+				why = strings.TrimPrefix(why+"; check "+c.Name+" failed", "; ")
+				break
+			}
+		}
+		s.errorf(e.At, "%s key exchange with DC %d failed: %s", t.Kind, t.DC, why)
+
+	case PermKeyReady:
+		s.Perm, s.HasPerm = e.Key, true
+		s.logf(e.At, "permanent key %s on DC %d (%s)", e.Key.ID, e.Key.DC, e.Key.Source)
+
+	case TempKeyCreated:
+		k := e.Key
+		k.Bound, k.End = false, Live
+		if k.CreatedAt.IsZero() {
+			k.CreatedAt = e.At
+		}
+		if i := s.tempIndex(k.ID); i >= 0 {
+			s.Temps[i] = k
+		} else {
+			s.Temps = append(s.Temps, k)
+		}
+		if cur, ok := s.Current(); !ok || !cur.Bound || cur.End != Live {
+			s.CurrentID = k.ID
+		}
+		s.logf(e.At, "temporary key %s created on DC %d, expires_in %s", k.ID, k.DC, k.ExpiresIn)
+
+	case TempKeyBound:
+		i := s.tempIndex(e.ID)
+		if i < 0 {
+			s.Temps = append(s.Temps, TempKey{ID: e.ID, CreatedAt: e.At})
+			i = len(s.Temps) - 1
+		}
+		k := &s.Temps[i]
+		k.Bound, k.BoundAt, k.ExpiresAt, k.End = true, e.At, e.ExpiresAt, Live
+		if e.SessionID != 0 {
+			k.SessionID = e.SessionID
+		}
+		if k.ExpiresIn == 0 && !e.ExpiresAt.IsZero() {
+			k.ExpiresIn = e.ExpiresAt.Sub(e.At.Add(s.ClockOffset)).Round(time.Second)
+		}
+		if prev := s.CurrentID; prev != 0 && prev != e.ID {
+			s.end(e.At, prev, Rotated, "replaced by "+e.ID.String())
+		}
+		s.CurrentID = e.ID
+		s.LastBind = nil
+		s.logf(e.At, "temporary key %s bound to permanent key %s, expires_at %s (server)",
+			e.ID, e.PermID, e.ExpiresAt.UTC().Format(time.TimeOnly))
+
+	case BindFailed:
+		f := e
+		s.LastBind = &f
+		why := e.Type
+		if why == "" {
+			why = e.Err
+		}
+		s.end(e.At, e.ID, Failed, why)
+		if s.CurrentID == e.ID {
+			s.CurrentID = s.latestBoundLive()
+		}
+		line := fmt.Sprintf("bind of temporary key %s failed: %s", e.ID, why)
+		if e.Advice != "" {
+			line += " (" + e.Advice + ")"
+		}
+		s.errorf(e.At, "%s", line)
+
+	case TempKeyEnded:
+		s.end(e.At, e.ID, e.How, e.Detail)
+		if s.CurrentID == e.ID {
+			s.CurrentID = s.latestBoundLive()
+		}
+		line := fmt.Sprintf("temporary key %s ended: %s", e.ID, e.How)
+		if e.Detail != "" {
+			line += " (" + e.Detail + ")"
+		}
+		if e.How == NotFound || e.How == Failed {
+			s.errorf(e.At, "%s", line)
+		} else {
+			s.logf(e.At, "%s", line)
+		}
+
+	case KeysDropped:
+		for i := range s.Temps {
+			k := &s.Temps[i]
+			if slices.Contains(e.Except, k.ID) {
+				continue
+			}
+			if k.End == Live || k.End == Rotated {
+				k.End, k.EndedAt, k.EndDetail = Dropped, e.At, "auth.dropTempAuthKeys"
+			}
+		}
+		for _, id := range e.Gone {
+			s.end(e.At, id, NotFound, "after drop")
+		}
+		if cur, ok := s.Current(); ok && cur.End != Live {
+			s.CurrentID = s.latestBoundLive()
+		}
+		s.logf(e.At, "dropped temporary keys except %s; %d proven gone with -404", idList(e.Except), len(e.Gone))
+
+	case LoggedIn:
+		u := e.User
+		s.User, s.HomeDC = &u, e.DC
+		s.Authorized[e.DC] = u
+		s.logf(e.At, "logged in on DC %d as %s (%s)", e.DC, u.Name(), u.Phone)
+
+	case LoggedOut:
+		delete(s.Authorized, e.DC)
+		if e.DC == s.HomeDC {
+			s.User = nil
+		}
+		s.errorf(e.At, "logged out on DC %d: %s", e.DC, e.Reason)
+
+	case Exported:
+		s.Authorized[e.ToDC] = e.User
+		s.logf(e.At, "authorization exported from DC %d to DC %d (%s)", e.FromDC, e.ToDC, e.User.Name())
+
+	case ConfigFetched:
+		c := e
+		s.Config = &c
+		s.logf(e.At, "help.getConfig: this DC %d, %d dc_options", e.ThisDC, len(e.DCs))
+
+	case ActionStarted:
+		s.Busy[e.Action] = e.At
+		s.logf(e.At, "%s…", e.Action)
+
+	case ActionDone:
+		delete(s.Busy, e.Action)
+		if e.Err != "" {
+			s.errorf(e.At, "%s failed after %s: %s", e.Action, e.Duration.Round(time.Millisecond), e.Err)
+			break
+		}
+		if strings.HasPrefix(s.LastErr, e.Action+" ") {
+			s.LastErr = ""
+		}
+		s.logf(e.At, "%s done in %s", e.Action, e.Duration.Round(time.Millisecond))
+
+	case RenewalChanged:
+		s.RenewalPaused, s.RenewAt = e.Paused, e.RenewAt
+		switch {
+		case e.Paused:
+			s.logf(e.At, "auto-renewal paused")
+		case !e.RenewAt.IsZero():
+			s.logf(e.At, "next renewal at %s", e.RenewAt.Format(time.TimeOnly))
+		default:
+			s.logf(e.At, "auto-renewal on")
+		}
+
+	case ServerEvent:
+		s.applyServer(e)
+	}
+}
+
+func (s *State) applyServer(e ServerEvent) {
+	s.ServerEvents = append(s.ServerEvents, e)
+	if n := len(s.ServerEvents) - MaxServerEvents; n > 0 {
+		s.ServerEvents = slices.Delete(s.ServerEvents, 0, n)
+	}
+	if e.KeyID == 0 {
+		return
+	}
+	k, seen := s.Server[e.KeyID]
+	if !seen {
+		k = ServerKey{DC: e.DC, ID: e.KeyID, Kind: e.KeyKind}
+	}
+	switch e.Kind {
+	case SrvKeyCreated, SrvKeyBound, SrvKeyDropped, SrvKeyExpired, SrvKeyNotFound:
+		k.State, k.Since = e.Kind, e.At
+	}
+	if e.PermID != 0 {
+		k.PermID = e.PermID
+	}
+	if !e.ExpiresAt.IsZero() {
+		k.ExpiresAt = e.ExpiresAt
+	}
+	s.Server[e.KeyID] = k
+}
+
+// end records how a temporary key stopped. A later, more specific end
+// replaces an earlier one (rotated, then expired); a -404 that arrives after
+// a drop or an expiry is kept as proof rather than replacing the cause.
+func (s *State) end(at time.Time, id KeyID, how TempEnd, detail string) {
+	i := s.tempIndex(id)
+	if i < 0 {
+		s.Temps = append(s.Temps, TempKey{ID: id})
+		i = len(s.Temps) - 1
+	}
+	k := &s.Temps[i]
+	if how == NotFound && (k.End == Dropped || k.End == Expired) {
+		k.EndDetail = strings.TrimPrefix(k.EndDetail+"; confirmed by -404", "; ")
+		return
+	}
+	if k.End == Failed && how != Failed {
+		return
+	}
+	k.End, k.EndedAt, k.EndDetail = how, at, detail
+}
+
+func (s *State) tempIndex(id KeyID) int {
+	return slices.IndexFunc(s.Temps, func(k TempKey) bool { return k.ID == id })
+}
+
+// latestBoundLive is the newest bound key that is still live, or zero.
+func (s *State) latestBoundLive() KeyID {
+	for i := len(s.Temps) - 1; i >= 0; i-- {
+		if k := s.Temps[i]; k.Bound && k.End == Live {
+			return k.ID
+		}
+	}
+	return 0
+}
+
+func (s *State) logf(at time.Time, format string, args ...any) {
+	s.Log = append(s.Log, LogEntry{At: at, Level: Info, Text: fmt.Sprintf(format, args...)})
+	s.trimLog()
+}
+
+func (s *State) errorf(at time.Time, format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	s.Log = append(s.Log, LogEntry{At: at, Level: Error, Text: text})
+	s.LastErr = text
+	s.trimLog()
+}
+
+func (s *State) trimLog() {
+	if n := len(s.Log) - MaxLog; n > 0 {
+		s.Log = slices.Delete(s.Log, 0, n)
+	}
+}
+
+func idList(ids []KeyID) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.String()
+	}
+	return strings.Join(parts, ", ")
+}
