@@ -1,0 +1,146 @@
+// Package sessions reads and writes the session files and strings of other
+// Telegram libraries (gotd, Telethon, Pyrogram, GramJS, Telegram Desktop),
+// offline. It detects the format of an input and says why it believes so,
+// extracts the permanent auth key with whatever the format also records (DC,
+// address, user), and writes the same session out in another format.
+//
+// Nothing here prints or logs key bytes; callers show KeyID and Fingerprint.
+package sessions
+
+import (
+	"crypto/sha1" // #nosec G505 -- auth_key_id is defined with SHA1
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"strconv"
+
+	"tgpfs/model"
+)
+
+// Format names a session layout.
+type Format string
+
+// The formats tgpfs knows. String formats travel as text; the others are files.
+const (
+	Gotd           Format = "gotd"            // gotd session.FileStorage JSON
+	Telethon       Format = "telethon"        // Telethon StringSession
+	TelethonSQLite Format = "telethon-sqlite" // Telethon .session (SQLite)
+	Pyrogram       Format = "pyrogram"        // Pyrogram string session
+	PyrogramSQLite Format = "pyrogram-sqlite" // Pyrogram .session (SQLite)
+	GramJS         Format = "gramjs"          // GramJS StringSession
+	TData          Format = "tdata"           // Telegram Desktop tdata folder (read only)
+)
+
+// Formats lists every format in a stable order.
+var Formats = []Format{Gotd, Telethon, TelethonSQLite, Pyrogram, PyrogramSQLite, GramJS, TData}
+
+// Writable lists the formats Encode and WriteFile produce.
+var Writable = []Format{Gotd, Telethon, TelethonSQLite, Pyrogram, PyrogramSQLite, GramJS}
+
+// IsString reports whether the format is a single line of text rather than a file.
+func (f Format) IsString() bool { return f == Telethon || f == Pyrogram || f == GramJS }
+
+// ParseFormat checks a format name.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown session format %q (known: %v)", s, Formats)
+}
+
+// KeySize is the length of an MTProto auth key.
+const KeySize = 256
+
+// Session is what a session file or string says about one login.
+// Fields a format does not record are zero; the *Known flags tell a zero
+// value from an unknown one where zero is a legal value.
+type Session struct {
+	Format Format
+	// Why says how the format was recognised: length, prefix, schema.
+	Why string
+	// Version is the format's own version: "string v1", "schema 7", ...
+	Version string
+
+	DC int
+	// Addr is the server's IP address or host name, without the port.
+	Addr string
+	Port int
+	// AddrFromDC is set when the format stores no address and Addr/Port
+	// were filled in from the well-known address of DC (Pyrogram, tdata
+	// without a config).
+	AddrFromDC bool
+	TestMode   bool
+	// TestModeKnown is set when the format records test mode.
+	TestModeKnown bool
+
+	UserID int64
+	APIID  int
+	IsBot  bool
+
+	// AuthKey is the permanent auth key, KeySize bytes. It is a password to
+	// the account: never print or log it.
+	AuthKey []byte
+	// HasTempKey is set when the file also held a temporary key (Telethon
+	// schema 8). tgpfs never uses or converts it: it is bound to one
+	// connection of the program that made it.
+	HasTempKey bool
+	// TakeoutID is Telethon's takeout session id, when set.
+	TakeoutID int64
+
+	// Source is where the session came from: a path or "string".
+	Source string
+	// Extra holds format-specific facts worth showing (tdata accounts, ...).
+	Extra []string
+}
+
+// KeyID is the permanent key's auth_key_id: the low 64 bits of SHA1(key).
+func (s *Session) KeyID() model.KeyID { return KeyIDOf(s.AuthKey) }
+
+// Fingerprint is a short non-secret digest of the permanent key for humans.
+func (s *Session) Fingerprint() string { return FingerprintOf(s.AuthKey) }
+
+// HostPort is Addr and Port joined, "" when the address is unknown.
+func (s *Session) HostPort() string {
+	if s.Addr == "" {
+		return ""
+	}
+	return net.JoinHostPort(s.Addr, strconv.Itoa(s.Port))
+}
+
+// PermKey describes the session's key for the model, without its bytes.
+func (s *Session) PermKey() model.PermKey {
+	src := string(s.Format) + " session"
+	if s.Source != "" && s.Source != "string" {
+		src += " " + s.Source
+	}
+	return model.PermKey{ID: s.KeyID(), Fingerprint: s.Fingerprint(), DC: s.DC, Source: src}
+}
+
+// KeyIDOf computes Telegram's auth_key_id of key: bytes [12:20) of SHA1(key)
+// read as a little-endian integer.
+func KeyIDOf(key []byte) model.KeyID {
+	sum := sha1.Sum(key) // #nosec G401
+	var w [8]byte
+	copy(w[:], sum[12:20])
+	return model.KeyIDFromWire(w)
+}
+
+// FingerprintOf is tgpfs's fingerprint of a key: the first 8 bytes of
+// SHA256(key) in hex. Unlike the key id it is not sent on the wire, so it
+// can be compared across tools without revealing which packets a key made.
+func FingerprintOf(key []byte) string {
+	sum := sha256.Sum256(key)
+	return hex.EncodeToString(sum[:8])
+}
+
+// clone returns a deep copy, so a caller changing fields for a conversion
+// does not touch the session it loaded.
+func (s *Session) clone() *Session {
+	c := *s
+	c.AuthKey = append([]byte(nil), s.AuthKey...)
+	c.Extra = append([]string(nil), s.Extra...)
+	return &c
+}
