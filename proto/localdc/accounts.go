@@ -1,0 +1,248 @@
+package localdc
+
+import (
+	"crypto/rand"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	"tgpfs/model"
+)
+
+// testPhone is Telegram's test-DC phone convention: 99966XYYYY lives on
+// DC X, and its login code is X repeated five times
+// (https://core.telegram.org/api/auth#test-accounts).
+var testPhone = regexp.MustCompile(`^99966([1-9])[0-9]{4}$`)
+
+func normalizePhone(p string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, p)
+}
+
+// phoneDC returns the DC a test phone lives on, or 0 for any other number.
+func phoneDC(phone string) int {
+	m := testPhone.FindStringSubmatch(phone)
+	if m == nil {
+		return 0
+	}
+	dc, _ := strconv.Atoi(m[1])
+	return dc
+}
+
+// loginCode is the code a test phone signs in with.
+func loginCode(dc int) string { return strings.Repeat(strconv.Itoa(dc), 5) }
+
+// sendCode is auth.sendCode for a test phone.
+func (c *Cluster) sendCode(d *dcServer, rawPhone string) (bin.Encoder, *tgerr.Error) {
+	phone := normalizePhone(rawPhone)
+	home := phoneDC(phone)
+	if home == 0 || c.dc(home) == nil {
+		return nil, rpcErr(400, "PHONE_NUMBER_INVALID")
+	}
+	if f := c.cfg.Faults.PhoneMigrate; f != 0 && f != d.id {
+		home = f
+	}
+	if home != d.id {
+		return nil, rpcErr(303, "PHONE_MIGRATE_"+strconv.Itoa(home))
+	}
+	hash := randomHex(8)
+	c.mu.Lock()
+	if c.codes == nil {
+		c.codes = make(map[string]string)
+	}
+	if len(c.codes) > 1024 {
+		clear(c.codes)
+	}
+	c.codes[hash] = phone
+	c.mu.Unlock()
+	return &tg.AuthSentCode{
+		Type:          &tg.AuthSentCodeTypeApp{Length: 5},
+		PhoneCodeHash: hash,
+	}, nil
+}
+
+// checkCode validates phone_code_hash (and the code, when given).
+// Called with c.mu held.
+func (c *Cluster) checkCode(phone, hash string) *tgerr.Error {
+	switch want, ok := c.codes[hash]; {
+	case hash == "":
+		return rpcErr(400, "PHONE_CODE_EMPTY")
+	case !ok:
+		return rpcErr(400, "PHONE_CODE_EXPIRED")
+	case want != phone:
+		return rpcErr(400, "PHONE_NUMBER_INVALID")
+	}
+	return nil
+}
+
+// signIn is auth.signIn: the code is the DC id five times.
+func (c *Cluster) signIn(d *dcServer, m inMsg, layer int, rawPhone, hash, code string) (bin.Encoder, *tgerr.Error) {
+	phone := normalizePhone(rawPhone)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.checkCode(phone, hash); e != nil {
+		return nil, e
+	}
+	if code != loginCode(phoneDC(phone)) {
+		return nil, rpcErr(400, "PHONE_CODE_INVALID")
+	}
+	uid, ok := c.phones[phone]
+	if !ok {
+		return &tg.AuthAuthorizationSignUpRequired{}, nil
+	}
+	delete(c.codes, hash)
+	return c.login(d, m, layer, c.users[uid], "auth.signIn")
+}
+
+// signUp is auth.signUp: it creates the account for a new test phone.
+func (c *Cluster) signUp(d *dcServer, m inMsg, layer int, r *tg.AuthSignUpRequest) (bin.Encoder, *tgerr.Error) {
+	phone := normalizePhone(r.PhoneNumber)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.checkCode(phone, r.PhoneCodeHash); e != nil {
+		return nil, e
+	}
+	if _, ok := c.phones[phone]; ok {
+		return nil, rpcErr(400, "PHONE_NUMBER_OCCUPIED")
+	}
+	first := strings.TrimSpace(r.FirstName)
+	if first == "" || len(first) > 64 {
+		return nil, rpcErr(400, "FIRSTNAME_INVALID")
+	}
+	if len(r.LastName) > 64 {
+		return nil, rpcErr(400, "LASTNAME_INVALID")
+	}
+	u := &user{ID: c.nextUID, Phone: phone, FirstName: first, LastName: strings.TrimSpace(r.LastName), HomeDC: phoneDC(phone)}
+	c.nextUID++
+	c.users[u.ID] = u
+	c.phones[phone] = u.ID
+	delete(c.codes, r.PhoneCodeHash)
+	return c.login(d, m, layer, u, "auth.signUp")
+}
+
+// login logs the request's permanent key in as u. Called with c.mu held.
+func (c *Cluster) login(d *dcServer, m inMsg, layer int, u *user, how string) (bin.Encoder, *tgerr.Error) {
+	perm := d.permFor(m.key)
+	if perm == nil {
+		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY")
+	}
+	perm.userID = u.ID
+	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvLogin, KeyID: perm.id, KeyKind: model.Permanent, UserID: u.ID, Detail: how + " " + u.Phone})
+	c.saveStateLocked()
+	return &authAuthorization{user: encodeUser(u, layer)}, nil
+}
+
+// logOut is auth.logOut.
+func (c *Cluster) logOut(d *dcServer, m inMsg) (bin.Encoder, *tgerr.Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	perm := d.permFor(m.key)
+	if perm == nil || perm.userID == 0 {
+		return nil, rpcErr(401, "AUTH_KEY_UNREGISTERED")
+	}
+	uid := perm.userID
+	perm.userID = 0
+	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvLogout, KeyID: perm.id, KeyKind: model.Permanent, UserID: uid})
+	c.saveStateLocked()
+	return &tg.AuthLoggedOut{}, nil
+}
+
+// self returns the logged-in user of the request, or AUTH_KEY_UNREGISTERED.
+func (c *Cluster) self(d *dcServer, m inMsg) (*user, *tgerr.Error) {
+	u := c.actingUser(d, m.key)
+	if u == nil {
+		return nil, rpcErr(401, "AUTH_KEY_UNREGISTERED")
+	}
+	return u, nil
+}
+
+func isSelf(in tg.InputUserClass, u *user) bool {
+	switch v := in.(type) {
+	case *tg.InputUserSelf:
+		return true
+	case *tg.InputUser:
+		return v.UserID == u.ID
+	}
+	return false
+}
+
+// getUsers is users.getUsers; only the caller can be looked up.
+func (c *Cluster) getUsers(d *dcServer, m inMsg, layer int, ids []tg.InputUserClass) (bin.Encoder, *tgerr.Error) {
+	u, e := c.self(d, m)
+	if e != nil {
+		return nil, e
+	}
+	var out userVector
+	for _, in := range ids {
+		if isSelf(in, u) {
+			out = append(out, encodeUser(u, layer))
+		}
+	}
+	return out, nil
+}
+
+// getFullUser is users.getFullUser for the caller.
+func (c *Cluster) getFullUser(d *dcServer, m inMsg, layer int, id tg.InputUserClass) (bin.Encoder, *tgerr.Error) {
+	u, e := c.self(d, m)
+	if e != nil {
+		return nil, e
+	}
+	if !isSelf(id, u) {
+		return nil, rpcErr(400, "USER_ID_INVALID")
+	}
+	return &userFull{u: u, layer: layer}, nil
+}
+
+// exportAuth is auth.exportAuthorization.
+func (c *Cluster) exportAuth(d *dcServer, m inMsg, toDC int) (bin.Encoder, *tgerr.Error) {
+	u, e := c.self(d, m)
+	if e != nil {
+		return nil, e
+	}
+	if c.dc(toDC) == nil || toDC == d.id {
+		return nil, rpcErr(400, "DC_ID_INVALID")
+	}
+	tok := make([]byte, 32)
+	_, _ = rand.Read(tok)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.exports) > 1024 {
+		clear(c.exports)
+	}
+	c.exports[string(tok)] = &exportToken{userID: u.ID, fromDC: d.id, toDC: toDC, expires: c.now().Add(exportTTL)}
+	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvExport, KeyID: m.key.id, KeyKind: m.key.kind, UserID: u.ID, Detail: "to dc " + strconv.Itoa(toDC)})
+	return &tg.AuthExportedAuthorization{ID: u.ID, Bytes: tok}, nil
+}
+
+// importAuth is auth.importAuthorization: one-time bytes from another DC
+// log this DC's permanent key in as the same user.
+func (c *Cluster) importAuth(d *dcServer, m inMsg, layer int, uid int64, tok []byte) (bin.Encoder, *tgerr.Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.exports[string(tok)]
+	if !ok || e.toDC != d.id || !c.now().Before(e.expires) {
+		return nil, rpcErr(400, "AUTH_BYTES_INVALID")
+	}
+	if e.userID != uid {
+		return nil, rpcErr(400, "USER_ID_INVALID")
+	}
+	delete(c.exports, string(tok))
+	u := c.users[uid]
+	if u == nil {
+		return nil, rpcErr(400, "USER_ID_INVALID")
+	}
+	res, rerr := c.login(d, m, layer, u, "auth.importAuthorization from dc "+strconv.Itoa(e.fromDC))
+	if rerr == nil {
+		perm := d.permFor(m.key)
+		c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvImport, KeyID: perm.id, KeyKind: model.Permanent, UserID: uid, Detail: "from dc " + strconv.Itoa(e.fromDC)})
+	}
+	return res, rerr
+}
