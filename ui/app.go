@@ -1,0 +1,765 @@
+// Package ui is tgpfs's terminal interface: one root Bubble Tea model that
+// owns a model.State, a pane per screen, and the dialogs. Data flows one way:
+// a key press becomes a tea.Cmd that calls the Backend; the Backend reports
+// what happened as model events; Update applies each event to the State; the
+// panes render the State. No pane touches the network or the clock.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"tgpfs/model"
+	"tgpfs/ui/styles"
+)
+
+// Screen is one tab of the UI.
+type Screen int
+
+const (
+	ScreenKeys Screen = iota
+	ScreenHandshake
+	ScreenCatalog
+	ScreenTraffic
+	ScreenServer
+	ScreenLog
+	numScreens
+)
+
+var screenNames = [numScreens]string{"Keys", "Handshake", "Catalog", "Traffic", "Server", "Log"}
+
+func (s Screen) String() string { return screenNames[s] }
+
+// DefaultTick is how often the countdown redraws when nothing else happens:
+// twice a second keeps the seconds honest at a negligible idle cost.
+const DefaultTick = 500 * time.Millisecond
+
+// RevealFor is how long revealed key bytes stay on screen.
+const RevealFor = 10 * time.Second
+
+// Options configure the app. Only Backend is needed for a live session;
+// tests leave it nil and feed events through Events.
+type Options struct {
+	Backend Backend
+	// Events, when set, is read instead of Backend.Events (tests).
+	Events <-chan model.Event
+	// ServerEvents is the local DC cluster's event stream, if there is one.
+	ServerEvents <-chan model.ServerEvent
+
+	// Clock is the time source for the countdown; time.Now by default.
+	Clock func() time.Time
+	// Tick is the countdown's redraw period; DefaultTick by default.
+	Tick time.Duration
+
+	// Connect makes Init call Backend.Connect; Phone, when set with
+	// Connect, logs in right after.
+	Connect bool
+	Phone   string
+
+	// ExportDCs are the DCs the export picker offers.
+	ExportDCs []int
+
+	Catalog        []Method
+	Clipboard      Clipboard
+	SessionFormats []SessionFormat
+
+	Styles *styles.Styles
+	Keys   *KeyMap
+	// Context bounds every backend call; Background by default.
+	Context context.Context
+}
+
+// Model is the root Bubble Tea model.
+type Model struct {
+	opts   Options
+	ctx    context.Context
+	st     *model.State
+	keys   KeyMap
+	styles styles.Styles
+
+	width, height int
+	screen        Screen
+	now           time.Time
+
+	spinner  spinner.Model
+	spinning bool
+	help     help.Model
+	showHelp bool
+	dialog   dialog
+	flash    string // a short success note for the status bar
+
+	panes     [numScreens]*scrollPane
+	traffic   trafficPane
+	catalog   catalogPane
+	revealed  *revealed
+	revealSeq int
+	quitting  bool
+}
+
+// revealed holds key bytes between an explicit reveal and RevealFor later.
+type revealed struct {
+	seq        int
+	perm, temp []byte
+}
+
+func (r *revealed) wipe() {
+	clear(r.perm)
+	clear(r.temp)
+}
+
+// New builds the app.
+func New(opts Options) *Model {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Tick <= 0 {
+		opts.Tick = DefaultTick
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	if opts.Events == nil && opts.Backend != nil {
+		opts.Events = opts.Backend.Events()
+	}
+	m := &Model{
+		opts:   opts,
+		ctx:    opts.Context,
+		st:     model.NewState(),
+		keys:   DefaultKeyMap(),
+		styles: styles.Default(),
+		now:    opts.Clock(),
+		help:   help.New(),
+	}
+	if opts.Keys != nil {
+		m.keys = *opts.Keys
+	}
+	if opts.Styles != nil {
+		m.styles = *opts.Styles
+	}
+	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(m.styles.StatusBusy))
+	for i := range m.panes {
+		m.panes[i] = &scrollPane{}
+	}
+	m.panes[ScreenLog].follow = true
+	m.traffic = newTrafficPane()
+	m.catalog = newCatalogPane(opts.Catalog, m.styles)
+	return m
+}
+
+// State is the app's state, for tests and the one-shot snapshot.
+func (m *Model) State() *model.State { return m.st }
+
+// Screen is the screen on show.
+func (m *Model) Screen() Screen { return m.screen }
+
+// CaptureMsg asks the running program for its current screen, from inside
+// its event loop: screenshots and tests read the picture without racing
+// Update. Reply must have room for one value.
+type CaptureMsg struct{ Reply chan<- Capture }
+
+// Capture is what a CaptureMsg returns.
+type Capture struct {
+	View   string
+	Screen Screen
+	State  *model.State
+}
+
+// Messages the app sends itself.
+type (
+	eventMsg     struct{ ev model.Event }
+	eventsClosed struct{}
+	tickMsg      struct{}
+	actionDone   struct {
+		name string
+		took time.Duration
+		err  error
+		note string // success note for the status bar
+	}
+	framesMsg []Frame
+	openedMsg OpenResult
+	revealMsg struct {
+		seq        int
+		perm, temp []byte
+	}
+	hideMsg struct{ seq int }
+)
+
+// Init starts the event pumps, the countdown tick and, if asked, the
+// connection.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.tick()}
+	if m.opts.Events != nil {
+		cmds = append(cmds, waitEvent(m.ctx, m.opts.Events))
+	}
+	if m.opts.ServerEvents != nil {
+		cmds = append(cmds, waitServerEvent(m.ctx, m.opts.ServerEvents))
+	}
+	if m.opts.Connect && m.opts.Backend != nil {
+		b, phone := m.opts.Backend, m.opts.Phone
+		m.st.Apply(model.ActionStarted{At: m.now, Action: "connect"})
+		cmds = append(cmds, m.spin(), m.run("connect", func(ctx context.Context) (string, error) {
+			if err := b.Connect(ctx); err != nil {
+				return "", err
+			}
+			if phone != "" {
+				if err := b.Login(ctx, phone); err != nil {
+					return "", fmt.Errorf("log in %s: %w", phone, err)
+				}
+			}
+			return "connected", nil
+		}))
+	}
+	return tea.Batch(cmds...)
+}
+
+func waitEvent(ctx context.Context, ch <-chan model.Event) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return eventsClosed{}
+			}
+			return eventMsg{ev}
+		case <-ctx.Done():
+			return eventsClosed{}
+		}
+	}
+}
+
+func waitServerEvent(ctx context.Context, ch <-chan model.ServerEvent) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			return serverEventMsg{ev}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+type serverEventMsg struct{ ev model.ServerEvent }
+
+func (m *Model) tick() tea.Cmd {
+	return tea.Tick(m.opts.Tick, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+// run performs a backend action off the event loop and reports how it went.
+func (m *Model) run(name string, f func(context.Context) (string, error)) tea.Cmd {
+	ctx, clock := m.ctx, m.opts.Clock
+	return func() tea.Msg {
+		start := clock()
+		note, err := f(ctx)
+		return actionDone{name: name, took: clock().Sub(start), err: err, note: note}
+	}
+}
+
+// start marks an action busy and runs it.
+func (m *Model) start(name string, f func(context.Context) (string, error)) tea.Cmd {
+	if _, busy := m.st.Busy[name]; busy {
+		m.flash = name + " is already running"
+		return nil
+	}
+	m.flash = ""
+	m.st.Apply(model.ActionStarted{At: m.now, Action: name})
+	return tea.Batch(m.spin(), m.run(name, f))
+}
+
+func (m *Model) spin() tea.Cmd {
+	if m.spinning {
+		return nil
+	}
+	m.spinning = true
+	return m.spinner.Tick
+}
+
+// Update applies one message. It is the only place state changes.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.sync()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return nil
+
+	case tickMsg:
+		m.now = m.opts.Clock()
+		m.st.Expire(m.now)
+		cmds := []tea.Cmd{m.tick()}
+		if m.screen == ScreenTraffic {
+			cmds = append(cmds, m.fetchFrames())
+		}
+		return tea.Batch(cmds...)
+
+	case eventMsg:
+		m.st.Apply(msg.ev)
+		if m.opts.Events == nil {
+			return nil
+		}
+		return waitEvent(m.ctx, m.opts.Events)
+
+	case serverEventMsg:
+		m.st.Apply(msg.ev)
+		if m.opts.ServerEvents == nil {
+			return nil
+		}
+		return waitServerEvent(m.ctx, m.opts.ServerEvents)
+
+	case CaptureMsg:
+		m.sync()
+		msg.Reply <- Capture{View: m.View(), Screen: m.screen, State: m.st.Clone()}
+		return nil
+
+	case eventsClosed:
+		return nil
+
+	case actionDone:
+		done := model.ActionDone{At: m.opts.Clock(), Action: msg.name, Duration: msg.took}
+		if msg.err != nil {
+			done.Err = msg.err.Error()
+			m.flash = ""
+		} else {
+			m.flash = msg.note
+		}
+		m.st.Apply(done)
+		return nil
+
+	case spinner.TickMsg:
+		if len(m.st.Busy) == 0 {
+			m.spinning = false
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return cmd
+
+	case framesMsg:
+		m.traffic.setFrames(msg)
+		return nil
+
+	case openedMsg:
+		r := OpenResult(msg)
+		m.traffic.opened = &r
+		return nil
+
+	case revealMsg:
+		if m.revealed != nil {
+			m.revealed.wipe()
+		}
+		m.revealed = &revealed{seq: msg.seq, perm: msg.perm, temp: msg.temp}
+		m.screen = ScreenKeys
+		seq := msg.seq
+		return tea.Tick(RevealFor, func(time.Time) tea.Msg { return hideMsg{seq} })
+
+	case hideMsg:
+		if m.revealed != nil && m.revealed.seq == msg.seq {
+			m.revealed.wipe()
+			m.revealed = nil
+		}
+		return nil
+
+	case tea.MouseMsg:
+		return m.mouse(msg)
+
+	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	// Anything else (the catalog list's filter results) belongs to the
+	// catalog pane.
+	return m.catalog.update(msg)
+}
+
+func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
+	if m.dialog != nil || msg.Action != tea.MouseActionPress {
+		return nil
+	}
+	step := 0
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		step = -3
+	case tea.MouseButtonWheelDown:
+		step = 3
+	default:
+		return nil
+	}
+	switch m.screen {
+	case ScreenTraffic:
+		m.traffic.move(step / 3)
+	case ScreenCatalog:
+		m.catalog.scroll(step)
+	default:
+		m.panes[m.screen].scroll(step)
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type == tea.KeyCtrlC {
+		return m.quit()
+	}
+	if m.dialog != nil {
+		d, cmd := m.dialog.update(msg, m.keys)
+		m.dialog = d
+		return cmd
+	}
+	if m.showHelp {
+		m.showHelp = false
+		return nil
+	}
+	// While the catalog filter is being typed, every key is text.
+	if m.screen == ScreenCatalog && m.catalog.typing() {
+		return m.catalog.update(msg)
+	}
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return nil
+	case key.Matches(msg, k.NextTab):
+		m.setScreen((m.screen + 1) % numScreens)
+		return m.onScreen()
+	case key.Matches(msg, k.PrevTab):
+		m.setScreen((m.screen + numScreens - 1) % numScreens)
+		return m.onScreen()
+	}
+	for i, b := range k.Tab {
+		if key.Matches(msg, b) {
+			m.setScreen(Screen(i))
+			return m.onScreen()
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Bind):
+		return m.rotate()
+	case key.Matches(msg, k.Drop):
+		m.dialog = m.confirmDrop()
+		return nil
+	case key.Matches(msg, k.Export):
+		m.dialog = m.pickExport()
+		return nil
+	case key.Matches(msg, k.Login):
+		m.dialog = m.askPhone()
+		return nil
+	case key.Matches(msg, k.Reveal):
+		m.dialog = m.confirmReveal()
+		return nil
+	case key.Matches(msg, k.Copy):
+		m.dialog = m.pickCopy()
+		return nil
+	case key.Matches(msg, k.Pause):
+		return m.togglePause()
+	}
+	switch m.screen {
+	case ScreenTraffic:
+		return m.trafficKey(msg)
+	case ScreenCatalog:
+		if key.Matches(msg, k.Snippet) {
+			return m.copySnippet()
+		}
+		return m.catalog.update(msg)
+	}
+	m.panes[m.screen].key(msg, k)
+	return nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	if m.revealed != nil {
+		m.revealed.wipe()
+		m.revealed = nil
+	}
+	return tea.Quit
+}
+
+func (m *Model) setScreen(s Screen) {
+	m.screen = s
+	m.flash = ""
+}
+
+// onScreen loads what a screen needs when it comes into view.
+func (m *Model) onScreen() tea.Cmd {
+	if m.screen == ScreenTraffic {
+		return m.fetchFrames()
+	}
+	return nil
+}
+
+func (m *Model) fetchFrames() tea.Cmd {
+	b := m.opts.Backend
+	if b == nil {
+		return nil
+	}
+	return func() tea.Msg { return framesMsg(b.Frames()) }
+}
+
+func (m *Model) trafficKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.traffic.move(-1)
+	case key.Matches(msg, k.Down):
+		m.traffic.move(1)
+	case key.Matches(msg, k.PageUp):
+		m.traffic.move(-m.traffic.rows)
+	case key.Matches(msg, k.PageDown):
+		m.traffic.move(m.traffic.rows)
+	case key.Matches(msg, k.Top):
+		m.traffic.move(-len(m.traffic.frames))
+	case key.Matches(msg, k.Bottom):
+		m.traffic.move(len(m.traffic.frames))
+	case key.Matches(msg, k.Open):
+		f, ok := m.traffic.selected()
+		if !ok || m.opts.Backend == nil {
+			return nil
+		}
+		b := m.opts.Backend
+		return func() tea.Msg { return openedMsg(b.OpenFrame(f)) }
+	}
+	return nil
+}
+
+// Actions.
+
+func (m *Model) rotate() tea.Cmd {
+	b := m.opts.Backend
+	if b == nil {
+		m.flash = "no connection"
+		return nil
+	}
+	return m.start("rotate", func(ctx context.Context) (string, error) {
+		return "fresh temp key bound", b.Rotate(ctx)
+	})
+}
+
+func (m *Model) drop() tea.Cmd {
+	b := m.opts.Backend
+	if b == nil {
+		return nil
+	}
+	return m.start("drop", func(ctx context.Context) (string, error) {
+		return "other temp keys dropped", b.Drop(ctx)
+	})
+}
+
+func (m *Model) export(dc int) tea.Cmd {
+	b := m.opts.Backend
+	if b == nil {
+		return nil
+	}
+	return m.start(fmt.Sprintf("export to DC %d", dc), func(ctx context.Context) (string, error) {
+		return fmt.Sprintf("DC %d now knows the login", dc), b.Export(ctx, dc)
+	})
+}
+
+func (m *Model) login(phone string) tea.Cmd {
+	b := m.opts.Backend
+	if b == nil {
+		return nil
+	}
+	return m.start("login", func(ctx context.Context) (string, error) {
+		return "logged in", b.Login(ctx, phone)
+	})
+}
+
+func (m *Model) togglePause() tea.Cmd {
+	b := m.opts.Backend
+	paused := !m.st.RenewalPaused
+	// Show the change at once; the driver's RenewalChanged follows with
+	// the planned renewal time.
+	m.st.Apply(model.RenewalChanged{At: m.now, Paused: paused, RenewAt: m.st.RenewAt})
+	if b == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		b.SetRenewalPaused(paused)
+		return nil
+	}
+}
+
+func (m *Model) reveal() tea.Cmd {
+	b := m.opts.Backend
+	if b == nil {
+		return nil
+	}
+	m.revealSeq++
+	seq := m.revealSeq
+	return func() tea.Msg {
+		return revealMsg{seq: seq, perm: b.RevealKey(model.Permanent), temp: b.RevealKey(model.Temporary)}
+	}
+}
+
+// copyText copies text through the clipboard as an action, so it shows in
+// the log and its errors in the status bar.
+func (m *Model) copyText(what, text string, secret bool) tea.Cmd {
+	c := m.opts.Clipboard
+	if c == nil {
+		m.st.Apply(model.ActionDone{At: m.now, Action: "copy " + what, Err: "no clipboard"})
+		return nil
+	}
+	note := "copied " + what
+	if secret {
+		note += " (cleared in 30 s)"
+	}
+	return m.start("copy "+what, func(ctx context.Context) (string, error) {
+		return note, c.Copy(ctx, text, secret)
+	})
+}
+
+func (m *Model) copySession(f SessionFormat) tea.Cmd {
+	b, c := m.opts.Backend, m.opts.Clipboard
+	if b == nil || c == nil {
+		m.st.Apply(model.ActionDone{At: m.now, Action: "copy session", Err: "needs a connection and a clipboard"})
+		return nil
+	}
+	perm := m.st.Perm
+	addr := m.st.Target.Addr
+	var uid int64
+	if m.st.User != nil {
+		uid = m.st.User.ID
+	}
+	return m.start("copy "+f.Name+" session", func(ctx context.Context) (string, error) {
+		key := b.RevealKey(model.Permanent)
+		defer clear(key)
+		if len(key) == 0 {
+			return "", fmt.Errorf("no permanent key yet")
+		}
+		s, err := f.Encode(key, perm.DC, addr, uid)
+		if err != nil {
+			return "", fmt.Errorf("encode %s session: %w", f.Name, err)
+		}
+		return f.Name + " session copied (cleared in 30 s)", c.Copy(ctx, s, true)
+	})
+}
+
+func (m *Model) copySnippet() tea.Cmd {
+	meth, ok := m.catalog.selected()
+	if !ok || meth.Snippet == "" {
+		return nil
+	}
+	return m.copyText(meth.Name+" snippet", meth.Snippet, false)
+}
+
+// Dialogs for the actions that ask first.
+
+func (m *Model) confirmDrop() dialog {
+	cur, ok := m.st.Current()
+	body := "Drop every temporary key of this permanent key?"
+	if ok {
+		body = "Drop every temporary key except the current " + cur.ID.String() + "?"
+	}
+	return &confirm{title: "auth.dropTempAuthKeys", body: body, yes: m.drop}
+}
+
+func (m *Model) confirmReveal() dialog {
+	return &confirm{
+		title: "Reveal key bytes",
+		body:  fmt.Sprintf("Show the raw permanent and temporary keys for %d s?\nAnyone who sees them can read this session.", int(RevealFor/time.Second)),
+		yes:   m.reveal,
+	}
+}
+
+func (m *Model) pickExport() dialog {
+	var opts []string
+	var dcs []int
+	for _, dc := range m.exportDCs() {
+		if dc == m.st.HomeDC {
+			continue
+		}
+		dcs = append(dcs, dc)
+		label := fmt.Sprintf("DC %d", dc)
+		if _, ok := m.st.Authorized[dc]; ok {
+			label += " (already authorized)"
+		}
+		opts = append(opts, label)
+	}
+	return &picker{title: "Export the authorization to", options: opts, pick: func(i int) tea.Cmd { return m.export(dcs[i]) }}
+}
+
+func (m *Model) exportDCs() []int {
+	if len(m.opts.ExportDCs) > 0 {
+		return m.opts.ExportDCs
+	}
+	seen := map[int]bool{}
+	var dcs []int
+	if c := m.st.Config; c != nil {
+		for _, o := range c.DCs {
+			if !seen[o.ID] && !o.MediaOnly {
+				seen[o.ID] = true
+				dcs = append(dcs, o.ID)
+			}
+		}
+	}
+	if len(dcs) == 0 {
+		dcs = []int{1, 2, 3, 4, 5}
+	}
+	return dcs
+}
+
+func (m *Model) askPhone() dialog {
+	return newInput("Log in with phone", "A test phone on local DCs: 99966XYYYY, code XXXXX (X = DC)", m.opts.Phone, m.login)
+}
+
+func (m *Model) pickCopy() dialog {
+	var opts []string
+	var do []func() tea.Cmd
+	if m.st.HasPerm {
+		id := m.st.Perm.ID.String()
+		opts = append(opts, "permanent key id "+id)
+		do = append(do, func() tea.Cmd { return m.copyText("permanent key id", id, false) })
+	}
+	if cur, ok := m.st.Current(); ok {
+		id := cur.ID.String()
+		opts = append(opts, "temporary key id "+id)
+		do = append(do, func() tea.Cmd { return m.copyText("temporary key id", id, false) })
+	}
+	for _, f := range m.opts.SessionFormats {
+		opts = append(opts, f.Name+" session (secret)")
+		do = append(do, func() tea.Cmd { return m.copySession(f) })
+	}
+	if meth, ok := m.catalog.selected(); ok && meth.Snippet != "" {
+		opts = append(opts, "Go snippet for "+meth.Name)
+		do = append(do, m.copySnippet)
+	}
+	if len(opts) == 0 {
+		m.flash = "nothing to copy yet"
+		return nil
+	}
+	return &picker{title: "Copy", options: opts, pick: func(i int) tea.Cmd { return do[i]() }}
+}
+
+// statusLine is the status bar's left side: busy actions with a spinner,
+// else the last error, else the last success note.
+func (m *Model) statusLine() string {
+	s := m.styles
+	if len(m.st.Busy) > 0 {
+		names := make([]string, 0, len(m.st.Busy))
+		for n := range m.st.Busy {
+			names = append(names, n)
+		}
+		sortStrings(names)
+		return m.spinner.View() + " " + s.StatusBusy.Render(strings.Join(names, ", ")+"…")
+	}
+	if m.st.LastErr != "" {
+		return s.StatusError.Render(styles.SymBad + " " + firstLine(m.st.LastErr))
+	}
+	if m.flash != "" {
+		return s.OK.Render(styles.SymOK + " " + m.flash)
+	}
+	return ""
+}

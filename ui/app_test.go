@@ -1,0 +1,417 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+
+	"tgpfs/model"
+)
+
+func TestMain(m *testing.M) {
+	// Goldens are plain text: no colour, whatever the terminal running the
+	// tests can do.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+	os.Exit(m.Run())
+}
+
+// harness runs the app in a teatest program with the demo session applied.
+type harness struct {
+	t      *testing.T
+	tm     *teatest.TestModel
+	be     *fakeBackend
+	clip   *memClipboard
+	clock  *testClock
+	cancel context.CancelFunc
+}
+
+func newHarness(t *testing.T, w, h int, events []model.Event) *harness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	hs := &harness{t: t, be: newFakeBackend(), clip: &memClipboard{}, clock: newTestClock(goldenNow), cancel: cancel}
+	m := New(Options{
+		Backend:   hs.be,
+		Clock:     hs.clock.Now,
+		Phone:     "9996621234",
+		Catalog:   demoCatalog(),
+		Clipboard: hs.clip,
+		SessionFormats: []SessionFormat{{Name: "Telethon", Encode: func(key []byte, dc int, addr string, _ int64) (string, error) {
+			return fmt.Sprintf("telethon:%d:%s:%d", dc, addr, len(key)), nil
+		}}},
+		Context: ctx,
+	})
+	for _, ev := range events {
+		m.st.Apply(ev)
+	}
+	hs.tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	t.Cleanup(hs.stop)
+	return hs
+}
+
+func (h *harness) stop() {
+	h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	h.tm.WaitFinished(h.t, teatest.WithFinalTimeout(5*time.Second))
+	h.cancel()
+}
+
+func (h *harness) keys(ks ...string) {
+	for _, k := range ks {
+		h.tm.Send(keyMsg(k))
+	}
+}
+
+func keyMsg(k string) tea.KeyMsg {
+	switch k {
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+// capture reads the screen from inside the program's loop.
+func (h *harness) capture() Capture {
+	h.t.Helper()
+	ch := make(chan Capture, 1)
+	h.tm.Send(CaptureMsg{Reply: ch})
+	select {
+	case c := <-ch:
+		return c
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("no capture within 5 s")
+	}
+	return Capture{}
+}
+
+// await captures until cond holds: for results that arrive from commands.
+func (h *harness) await(what string, cond func(Capture) bool) Capture {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c := h.capture()
+		if cond(c) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("waiting for %s; screen:\n%s", what, c.View)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func contains(s string) func(Capture) bool {
+	return func(c Capture) bool { return strings.Contains(c.View, s) }
+}
+
+var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+
+// TestScreens renders every screen of the demo session at both sizes and
+// compares it with its golden file (go test ./ui -run TestScreens -update).
+func TestScreens(t *testing.T) {
+	screens := []struct {
+		name  string
+		keys  []string
+		ready func(Capture) bool
+		// then is pressed once ready holds, for screens that load first.
+		then    []string
+		settled func(Capture) bool
+	}{
+		{"Keys", []string{"1"}, contains("Earlier temporary keys (2)"), nil, nil},
+		{"Handshake", []string{"2"}, contains("dh_prime_safe"), nil, nil},
+		{"Catalog", []string{"3"}, contains("bindTempAuthKey"), nil, nil},
+		{"Traffic", []string{"4"}, contains("req_pq_multi"), []string{"down", "o"}, contains("opens → ping")},
+		{"Server", []string{"5"}, contains("Recent server events"), nil, nil},
+		{"Log", []string{"6"}, contains("exported from DC 2 to DC 3"), nil, nil},
+		{"Help", []string{"?"}, contains("bind a fresh temp key"), nil, nil},
+		{"DropConfirm", []string{"d"}, contains("except the current 71b4e9d2c8a3f0d5"), nil, nil},
+		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil},
+		{"Login", []string{"l"}, contains("9996621234"), nil, nil},
+	}
+	for _, sc := range screens {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
+				h := newHarness(t, sz.w, sz.h, demoEvents())
+				h.keys(sc.keys...)
+				c := h.await(sc.name, sc.ready)
+				if sc.then != nil {
+					h.keys(sc.then...)
+					c = h.await(sc.name+" after "+strings.Join(sc.then, " "), sc.settled)
+				}
+				for i, l := range strings.Split(c.View, "\n") {
+					if w := lipgloss.Width(l); w > sz.w {
+						t.Errorf("line %d is %d cells wide, more than %d: %q", i, w, sz.w, l)
+					}
+				}
+				if n := strings.Count(c.View, "\n") + 1; n != sz.h {
+					t.Errorf("view has %d lines, want %d", n, sz.h)
+				}
+				golden.RequireEqual(t, []byte(c.View))
+			})
+		}
+	}
+}
+
+// The program really draws to its terminal, not only to captures.
+func TestRendersToTerminal(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	teatest.WaitFor(t, h.tm.Output(), func(b []byte) bool {
+		return strings.Contains(string(b), "71b4e9d2c8a3f0d5") && strings.Contains(string(b), "as Test User")
+	}, teatest.WithDuration(5*time.Second))
+}
+
+func TestTabsMoveBetweenScreens(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	steps := []struct {
+		key  string
+		want Screen
+	}{
+		{"tab", ScreenHandshake}, {"tab", ScreenCatalog}, {"shift+tab", ScreenHandshake},
+		{"shift+tab", ScreenKeys}, {"shift+tab", ScreenLog}, {"tab", ScreenKeys},
+		{"5", ScreenServer}, {"4", ScreenTraffic}, {"1", ScreenKeys},
+	}
+	for _, s := range steps {
+		h.keys(s.key)
+		if c := h.capture(); c.Screen != s.want {
+			t.Fatalf("after %s: screen %s, want %s", s.key, c.Screen, s.want)
+		}
+	}
+}
+
+func TestBindRotates(t *testing.T) {
+	h := newHarness(t, 120, 40, demoEvents())
+	h.keys("b")
+	c := h.await("the new key", func(c Capture) bool { return c.State.CurrentID == tempD && len(c.State.Busy) == 0 })
+	if old, _ := c.State.Temp(tempC); old.End != model.Rotated {
+		t.Fatalf("previous key ended %s, want rotated", old.End)
+	}
+	if !strings.Contains(c.View, tempD.String()) || !strings.Contains(c.View, "fresh temp key bound") {
+		t.Fatalf("screen lacks the new key or the note:\n%s", c.View)
+	}
+	if got := h.be.Calls(); !slices.Equal(got, []string{"rotate"}) {
+		t.Fatalf("calls = %v", got)
+	}
+}
+
+func TestDropAsksFirst(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	h.keys("d", "esc")
+	if c := h.capture(); strings.Contains(c.View, "enter/y yes") {
+		t.Fatalf("dialog still open:\n%s", c.View)
+	}
+	if calls := h.be.Calls(); len(calls) != 0 {
+		t.Fatalf("cancelled drop called %v", calls)
+	}
+	h.keys("d", "y")
+	h.await("the drop", func(c Capture) bool { return slices.Contains(h.be.Calls(), "drop") && len(c.State.Busy) == 0 })
+}
+
+func TestExportPicksDC(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	// DC 2 is home, so the picker offers 1 and 3; move down to 3.
+	h.keys("e", "down", "enter")
+	c := h.await("the export", func(c Capture) bool { return len(c.State.Busy) == 0 && slices.Contains(h.be.Calls(), "export 3") })
+	if _, ok := c.State.Authorized[3]; !ok {
+		t.Fatalf("authorized = %v", c.State.Authorized)
+	}
+	h.keys("e", "1")
+	h.await("export to 1", func(c Capture) bool { _, ok := c.State.Authorized[1]; return ok })
+}
+
+func TestLogin(t *testing.T) {
+	h := newHarness(t, 80, 24, nil)
+	h.keys("l", "enter")
+	c := h.await("login", func(c Capture) bool { return c.State.User != nil })
+	if c.State.User.Phone != "9996621234" || !strings.Contains(c.View, "as Test User") {
+		t.Fatalf("user %+v, screen:\n%s", c.State.User, c.View)
+	}
+}
+
+func TestFailedLoginShowsInStatusAndLog(t *testing.T) {
+	h := newHarness(t, 80, 24, nil)
+	h.be.loginErr = errors.New("rpc error code 400: PHONE_CODE_INVALID")
+	// Clear the prefilled phone and type another one.
+	h.keys("l")
+	for range len("9996621234") {
+		h.keys("backspace")
+	}
+	h.keys("9", "9", "9", "6", "6", "2", "0", "0", "0", "0", "enter")
+	c := h.await("the error", contains("PHONE_CODE_INVALID"))
+	if c.State.User != nil {
+		t.Fatal("logged in after a failed login")
+	}
+	if got := h.be.Calls(); !slices.Equal(got, []string{"login 9996620000"}) {
+		t.Fatalf("calls = %v", got)
+	}
+	status := c.View[strings.LastIndex(c.View, "\n")+1:]
+	if !strings.Contains(status, "✗ login failed") {
+		t.Fatalf("status bar = %q", status)
+	}
+	h.keys("6")
+	h.await("the log entry", contains("login failed after"))
+}
+
+func TestRevealHidesAgain(t *testing.T) {
+	h := newHarness(t, 120, 40, demoEvents())
+	h.keys("r")
+	if c := h.capture(); strings.Contains(c.View, "5a5a5a") {
+		t.Fatal("bytes shown before the confirmation")
+	}
+	h.keys("y")
+	h.await("the bytes", func(c Capture) bool {
+		return strings.Contains(c.View, "5a5a5a5a") && strings.Contains(c.View, "a5a5a5a5")
+	})
+	// The hide timer is 10 s; send its message now rather than wait.
+	h.tm.Send(hideMsg{seq: 1})
+	if c := h.capture(); strings.Contains(c.View, "5a5a5a") {
+		t.Fatalf("bytes still shown after hiding:\n%s", c.View)
+	}
+}
+
+func TestCopy(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	h.keys("y", "enter")
+	h.await("the copy", func(Capture) bool { return slices.Equal(h.clip.Copied(), []string{permID.String()}) })
+	h.keys("y", "2")
+	h.await("the temp id", func(Capture) bool { return len(h.clip.Copied()) == 2 && h.clip.Copied()[1] == tempC.String() })
+	h.keys("y", "3")
+	h.await("the session", func(Capture) bool {
+		return len(h.clip.Copied()) == 3 && h.clip.Copied()[2] == "telethon:2:127.0.0.1:44302:256"
+	})
+}
+
+func TestPauseRenewal(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	h.keys("p")
+	c := h.await("paused", func(c Capture) bool { return h.be.paused.Load() })
+	if !c.State.RenewalPaused || !strings.Contains(c.View, "renewal paused") {
+		t.Fatalf("paused = %v, screen:\n%s", c.State.RenewalPaused, c.View)
+	}
+	h.keys("p")
+	h.await("resumed", func(c Capture) bool { return !h.be.paused.Load() && !c.State.RenewalPaused })
+}
+
+func TestCountdownFollowsTheClock(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	h.await("60 s left", contains("1:00"))
+	h.clock.Set(goldenNow.Add(15 * time.Second))
+	h.await("45 s left", contains("0:45"))
+	// Past expires_at the key is expired, even before the driver says so.
+	h.clock.Set(sec(131))
+	c := h.await("expiry", contains("none in use"))
+	if k, _ := c.State.Temp(tempC); k.End != model.Expired {
+		t.Fatalf("end = %s", k.End)
+	}
+}
+
+func TestTrafficOpen(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	h.keys("4")
+	h.await("frames", contains("transport error"))
+	// Newest first: the cursor starts on #10; #9 is the ping under the
+	// dropped key.
+	h.keys("down", "o")
+	c := h.await("the open result", contains("Frame #9"))
+	for _, want := range []string{"✗ permanent key 5f1c3a2e9b7d4410: does not open", "✓ its temporary key 0c9e7f3a51d2b6e8: opens", "temporary, dropped"} {
+		if !strings.Contains(c.View, want) {
+			t.Errorf("missing %q in:\n%s", want, c.View)
+		}
+	}
+}
+
+func TestCatalogFilterAndSnippet(t *testing.T) {
+	h := newHarness(t, 120, 40, demoEvents())
+	h.keys("3", "/", "d", "r", "o", "p", "enter")
+	c := h.await("the filter", func(c Capture) bool { return strings.Contains(c.View, "except_auth_keys") })
+	if strings.Contains(c.View, "  sendCode") {
+		t.Fatalf("filter left sendCode in:\n%s", c.View)
+	}
+	// Keys typed into the filter are text, not actions.
+	if calls := h.be.Calls(); len(calls) != 0 {
+		t.Fatalf("typing the filter ran %v", calls)
+	}
+	h.keys("c")
+	h.await("the snippet", func(Capture) bool {
+		got := h.clip.Copied()
+		return len(got) == 1 && strings.Contains(got[0], "AuthDropTempAuthKeys")
+	})
+}
+
+func TestMouseWheelScrolls(t *testing.T) {
+	evs := demoEvents()
+	for i := range 30 {
+		evs = append(evs, model.ClockSynced{At: sec(60 + i), Offset: time.Duration(i) * time.Millisecond})
+	}
+	h := newHarness(t, 80, 24, evs)
+	h.keys("6")
+	bottom := h.capture().View
+	h.tm.Send(tea.MouseMsg{Button: tea.MouseButtonWheelUp, Action: tea.MouseActionPress})
+	h.tm.Send(tea.MouseMsg{Button: tea.MouseButtonWheelUp, Action: tea.MouseActionPress})
+	up := h.capture().View
+	if up == bottom {
+		t.Fatal("wheel did not scroll the log")
+	}
+	// The log follows its newest line; the wheel leaves it behind.
+	if !strings.Contains(bottom, "offset 29ms") || strings.Contains(up, "offset 29ms") {
+		t.Fatalf("before:\n%s\nafter:\n%s", bottom, up)
+	}
+}
+
+func TestQuitWipesRevealedBytes(t *testing.T) {
+	h := newHarness(t, 80, 24, demoEvents())
+	h.keys("r", "y")
+	h.await("the bytes", contains("5a5a"))
+	h.keys("q")
+	fm := h.tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	if fm.revealed != nil {
+		t.Fatal("revealed bytes kept after quit")
+	}
+}
+
+func BenchmarkView(b *testing.B) {
+	m := New(Options{Clock: func() time.Time { return goldenNow }, Catalog: demoCatalog()})
+	for _, ev := range demoEvents() {
+		m.st.Apply(ev)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	for s := range numScreens {
+		b.Run(s.String(), func(b *testing.B) {
+			m.screen = s
+			m.sync()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+	// A tick is what an idle session pays twice a second: re-render the
+	// Keys screen and lay it out.
+	b.Run("Tick+View", func(b *testing.B) {
+		m.screen = ScreenKeys
+		for b.Loop() {
+			m.Update(tickMsg{})
+			_ = m.View()
+		}
+	})
+}

@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/list"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"tgpfs/ui/styles"
+)
+
+// Method is one auth.* method as the Catalog screen shows it. Its shape
+// follows model/catalog's Method, which internal/cli converts from.
+type Method struct {
+	Name        string
+	Description string
+	Params      []MethodParam
+	Result      string
+	Errors      []MethodError
+	Bots        bool
+	TL          string
+	Reference   string
+	Action      string // what tgpfs uses it for; empty if never invoked
+	Snippet     string // a gotd call
+}
+
+// MethodParam is one parameter of a Method.
+type MethodParam struct {
+	Name, Type  string
+	Optional    bool
+	Description string
+}
+
+// MethodError is one documented RPC error of a Method.
+type MethodError struct {
+	Code        int
+	Type        string
+	Description string
+}
+
+func (m Method) short() string { return strings.TrimPrefix(m.Name, "auth.") }
+
+// methodItem adapts a Method to bubbles/list; the filter matches the name.
+type methodItem struct{ m Method }
+
+func (i methodItem) FilterValue() string { return i.m.short() }
+
+// methodDelegate draws one method per line: names are what people scan.
+type methodDelegate struct{ s styles.Styles }
+
+func (d methodDelegate) Height() int                         { return 1 }
+func (d methodDelegate) Spacing() int                        { return 0 }
+func (d methodDelegate) Update(tea.Msg, *list.Model) tea.Cmd { return nil }
+
+func (d methodDelegate) Render(w io.Writer, lm list.Model, index int, it list.Item) {
+	mi, ok := it.(methodItem)
+	if !ok {
+		return
+	}
+	mark := " "
+	if mi.m.Action != "" {
+		mark = d.s.OK.Render(styles.SymLive)
+	}
+	name := ansi.Truncate(mi.m.short(), max(lm.Width()-4, 4), "…")
+	if index == lm.Index() {
+		name = d.s.Selected.Render(name)
+	}
+	fmt.Fprintf(w, "%s %s", mark, name)
+}
+
+// catalogPane is the method list with a fuzzy filter beside the selected
+// method's page.
+type catalogPane struct {
+	list   list.Model
+	detail viewport.Model
+	shown  string // name of the method in detail, to re-render only on change
+	s      styles.Styles
+	width  int
+	height int
+}
+
+func newCatalogPane(methods []Method, s styles.Styles) catalogPane {
+	items := make([]list.Item, len(methods))
+	for i, m := range methods {
+		items[i] = methodItem{m}
+	}
+	l := list.New(items, methodDelegate{s}, 0, 0)
+	l.Title = fmt.Sprintf("auth.* (%d)", len(methods))
+	l.Styles.Title = s.Section
+	l.Styles.TitleBar = lipgloss.NewStyle()
+	l.SetShowHelp(false)
+	l.SetShowStatusBar(false)
+	l.SetShowPagination(false)
+	l.DisableQuitKeybindings()
+	// Page keys scroll the detail; the list pages with ←/→.
+	l.KeyMap.PrevPage = key.NewBinding(key.WithKeys("left"))
+	l.KeyMap.NextPage = key.NewBinding(key.WithKeys("right"))
+	detail := viewport.New(0, 0)
+	detail.Style = lipgloss.NewStyle().PaddingLeft(1)
+	return catalogPane{list: l, detail: detail, s: s}
+}
+
+func (p *catalogPane) listWidth() int {
+	if p.width >= 110 {
+		return 34
+	}
+	return 26
+}
+
+func (p *catalogPane) setSize(w, h int) {
+	p.width, p.height = w, h
+	p.list.SetSize(p.listWidth(), h)
+	p.detail.Width, p.detail.Height = max(w-p.listWidth()-1, 10), h
+	p.shown = ""
+	p.sync()
+}
+
+func (p *catalogPane) typing() bool { return p.list.FilterState() == list.Filtering }
+
+func (p *catalogPane) selected() (Method, bool) {
+	if it, ok := p.list.SelectedItem().(methodItem); ok {
+		return it.m, true
+	}
+	return Method{}, false
+}
+
+func (p *catalogPane) scroll(n int) {
+	if n < 0 {
+		p.detail.ScrollUp(-n)
+	} else {
+		p.detail.ScrollDown(n)
+	}
+}
+
+func (p *catalogPane) update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyMsg); ok && !p.typing() {
+		switch km.String() {
+		case "pgup":
+			p.detail.PageUp()
+			return nil
+		case "pgdown", " ":
+			p.detail.PageDown()
+			return nil
+		}
+	}
+	var cmd tea.Cmd
+	p.list, cmd = p.list.Update(msg)
+	p.sync()
+	return cmd
+}
+
+// sync renders the selected method's page when the selection changed.
+func (p *catalogPane) sync() {
+	m, ok := p.selected()
+	if !ok {
+		p.shown = ""
+		p.detail.SetContent(p.s.Dim.Render("No method matches the filter."))
+		return
+	}
+	if m.Name == p.shown || p.detail.Width <= 0 {
+		return
+	}
+	p.shown = m.Name
+	w := p.detail.Width - p.detail.Style.GetHorizontalFrameSize()
+	p.detail.SetContent(fit(renderMethod(m, p.s, w), w))
+	p.detail.GotoTop()
+}
+
+func (p *catalogPane) view(s styles.Styles) string {
+	if len(p.list.Items()) == 0 {
+		return s.Dim.Render("The catalog is empty.")
+	}
+	left := lipgloss.NewStyle().Width(p.listWidth()).Render(p.list.View())
+	sep := s.TabGap.Render(strings.TrimSuffix(strings.Repeat("│\n", p.height), "\n"))
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, sep, p.detail.View())
+}
+
+// renderMethod is a method's page: what it does, how to call it, what can
+// go wrong.
+func renderMethod(m Method, s styles.Styles, width int) string {
+	wrap := lipgloss.NewStyle().Width(max(width-2, 10))
+	var b strings.Builder
+	line := func(str string) { b.WriteString(str + "\n") }
+
+	title := s.Section.Render(m.Name)
+	if m.Action != "" {
+		title += "  " + s.OK.Render(styles.SymLive+" tgpfs uses it: "+m.Action)
+	}
+	line(title)
+	bots := s.Bad.Render(styles.SymBad + " users only")
+	if m.Bots {
+		bots = s.OK.Render(styles.SymOK + " bots allowed")
+	}
+	line(s.Label.Render("returns ") + m.Result + "   " + bots)
+	line("")
+	if m.Description != "" {
+		line(wrap.Render(m.Description))
+		line("")
+	}
+	line(s.Section.Render("Parameters"))
+	if len(m.Params) == 0 {
+		line(s.Dim.Render("  none"))
+	}
+	nameW, typeW := 0, 0
+	for _, p := range m.Params {
+		nameW, typeW = max(nameW, len(p.Name)), max(typeW, len(p.Type))
+	}
+	for _, p := range m.Params {
+		typ := p.Type
+		if p.Optional {
+			typ += "?"
+		}
+		l := "  " + pad(p.Name, nameW+1) + s.KeyID.Render(pad(typ, typeW+2))
+		if p.Description != "" {
+			l += s.Dim.Render(p.Description)
+		}
+		line(l)
+	}
+	line("")
+	line(s.Section.Render("Errors"))
+	if len(m.Errors) == 0 {
+		line(s.Dim.Render("  none documented"))
+	}
+	for _, e := range m.Errors {
+		l := fmt.Sprintf("  %3d %s", e.Code, s.Bad.Render(e.Type))
+		if e.Description != "" {
+			l += s.Dim.Render("  " + e.Description)
+		}
+		line(l)
+	}
+	line("")
+	line(s.Section.Render("TL"))
+	line(wrap.PaddingLeft(2).Render(m.TL))
+	if m.Snippet != "" {
+		line("")
+		line(s.Section.Render("gotd") + s.Dim.Render("  (c copies)"))
+		for _, l := range strings.Split(strings.TrimRight(m.Snippet, "\n"), "\n") {
+			line("  " + l)
+		}
+	}
+	if m.Reference != "" {
+		line("")
+		line(s.Dim.Render(m.Reference))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -1,0 +1,86 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every key the app answers to. Screens add their own bindings
+// (Traffic's open, Catalog's copy) but read them from here, so `?` shows the
+// whole truth.
+type KeyMap struct {
+	NextTab key.Binding
+	PrevTab key.Binding
+	Tab     [numScreens]key.Binding
+
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+
+	Bind    key.Binding
+	Drop    key.Binding
+	Export  key.Binding
+	Login   key.Binding
+	Reveal  key.Binding
+	Copy    key.Binding
+	Pause   key.Binding
+	Open    key.Binding
+	Snippet key.Binding
+	Filter  key.Binding
+
+	Confirm key.Binding
+	Cancel  key.Binding
+	Help    key.Binding
+	Quit    key.Binding
+}
+
+// DefaultKeyMap is the key map the README documents.
+func DefaultKeyMap() KeyMap {
+	k := KeyMap{
+		NextTab: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
+		PrevTab: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
+
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+
+		Bind:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bind a fresh temp key")),
+		Drop:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drop other temp keys")),
+		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export login to a DC")),
+		Login:   key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log in")),
+		Reveal:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal key bytes (10 s)")),
+		Copy:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy…")),
+		Pause:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume renewal")),
+		Open:    key.NewBinding(key.WithKeys("o", "enter"), key.WithHelp("o", "open frame with each key")),
+		Snippet: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy Go snippet")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+
+		Confirm: key.NewBinding(key.WithKeys("enter", "y"), key.WithHelp("enter", "confirm")),
+		Cancel:  key.NewBinding(key.WithKeys("esc", "n"), key.WithHelp("esc", "cancel")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+	for i := range k.Tab {
+		n := string(rune('1' + i))
+		k.Tab[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1-6", "go to screen"))
+	}
+	return k
+}
+
+// ShortHelp is the one line at the bottom.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.NextTab, k.Bind, k.Drop, k.Export, k.Pause, k.Help, k.Quit}
+}
+
+// FullHelp is what `?` shows, in columns.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.NextTab, k.PrevTab, k.Tab[0], k.Up, k.Down, k.PageUp, k.PageDown},
+		{k.Bind, k.Drop, k.Export, k.Login, k.Pause},
+		{k.Reveal, k.Copy, k.Open, k.Snippet, k.Filter},
+		{k.Help, k.Cancel, k.Quit},
+	}
+}
