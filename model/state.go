@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -105,6 +106,34 @@ func NewState() *State {
 		Busy:       map[string]time.Time{},
 		Server:     map[KeyID]ServerKey{},
 	}
+}
+
+// Clone returns a deep copy, safe to read while the original changes.
+func (s *State) Clone() *State {
+	c := *s
+	c.Temps = slices.Clone(s.Temps)
+	c.ServerEvents = slices.Clone(s.ServerEvents)
+	c.Log = slices.Clone(s.Log)
+	c.Authorized = maps.Clone(s.Authorized)
+	c.Busy = maps.Clone(s.Busy)
+	c.Server = maps.Clone(s.Server)
+	c.Handshake.Messages = slices.Clone(s.Handshake.Messages)
+	c.Handshake.Values = slices.Clone(s.Handshake.Values)
+	c.Handshake.Checks = slices.Clone(s.Handshake.Checks)
+	if s.User != nil {
+		u := *s.User
+		c.User = &u
+	}
+	if s.LastBind != nil {
+		b := *s.LastBind
+		c.LastBind = &b
+	}
+	if s.Config != nil {
+		cfg := *s.Config
+		cfg.DCs = slices.Clone(s.Config.DCs)
+		c.Config = &cfg
+	}
+	return &c
 }
 
 // Current returns the temporary key in use.

@@ -362,3 +362,18 @@ func TestApplyZeroState(t *testing.T) {
 		s.Apply(ev)
 	}
 }
+
+func TestCloneIsDeep(t *testing.T) {
+	s := NewState()
+	for _, ev := range seq(live, []Event{LoggedIn{DC: 2, User: User{ID: 7}}, ServerEvent{KeyID: temp1}}) {
+		s.Apply(ev)
+	}
+	c := s.Clone()
+	s.Apply(created(5, temp2))
+	s.Apply(bound(5, temp2))
+	s.Apply(Exported{ToDC: 3, User: User{ID: 7}})
+	s.User.FirstName = "changed"
+	if len(c.Temps) != 1 || c.CurrentID != temp1 || len(c.Authorized) != 1 || c.User.FirstName != "" {
+		t.Fatalf("clone changed with the original: %+v", c)
+	}
+}
