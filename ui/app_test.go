@@ -415,3 +415,26 @@ func BenchmarkView(b *testing.B) {
 		}
 	})
 }
+
+func TestSnapshot(t *testing.T) {
+	st := model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	st.Apply(model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID"})
+	out := Snapshot(st, goldenNow)
+	for _, want := range []string{
+		"tgpfs · local DC 2 (127.0.0.1:44302) · connected · as Test User · layer 214",
+		"id           71b4e9d2c8a3f0d5",
+		"1:00",
+		"✓ dh_prime_safe",
+		"✗ bind of temporary key 2b7e151628aed2a6 failed: ENCRYPTED_MESSAGE_INVALID",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snapshot lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("snapshot has escape sequences")
+	}
+}
