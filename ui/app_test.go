@@ -438,3 +438,39 @@ func TestSnapshot(t *testing.T) {
 		t.Error("snapshot has escape sequences")
 	}
 }
+
+// BenchmarkLayout compares block, which View uses to size the screen, with
+// the lipgloss Width/Height/MaxHeight style it replaced (the baseline).
+func BenchmarkLayout(b *testing.B) {
+	st := model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	body := fit(renderLog(st, stylesForBench()), 120)
+	b.Run("lipgloss", func(b *testing.B) {
+		for b.Loop() {
+			_ = lipgloss.NewStyle().Width(120).Height(37).MaxHeight(37).Render(body)
+		}
+	})
+	b.Run("block", func(b *testing.B) {
+		for b.Loop() {
+			_ = block(body, 120, 37)
+		}
+	})
+}
+
+func TestBlockMatchesLipgloss(t *testing.T) {
+	st := model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	for _, w := range []int{40, 80, 120} {
+		body := fit(renderLog(st, stylesForBench()), w)
+		for _, h := range []int{5, 21, 37} {
+			want := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(body)
+			if got := block(body, w, h); got != want {
+				t.Errorf("%dx%d: block differs from lipgloss:\n%q\n%q", w, h, got, want)
+			}
+		}
+	}
+}

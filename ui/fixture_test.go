@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tgpfs/model"
+	"tgpfs/ui/styles"
 )
 
 // Fixed ids and times for deterministic goldens.
@@ -336,3 +337,5 @@ func newTestClock(t time.Time) *testClock {
 
 func (c *testClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *testClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+func stylesForBench() styles.Styles { return styles.Default() }

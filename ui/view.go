@@ -21,7 +21,8 @@ const chromeRows = 3
 // scrollPane is a screen whose content is a block of text taller than the
 // window: the Keys, Handshake, Server and Log screens.
 type scrollPane struct {
-	vp     viewport.Model
+	vp     viewport.Model // keeps the scroll offset and its bounds
+	lines  []string
 	follow bool // keep the newest (bottom) line in view unless scrolled up
 }
 
@@ -31,6 +32,7 @@ func (p *scrollPane) setSize(w, h int) {
 
 func (p *scrollPane) setContent(s string) {
 	stick := p.follow && (p.vp.AtBottom() || p.vp.TotalLineCount() == 0)
+	p.lines = strings.Split(s, "\n")
 	p.vp.SetContent(s)
 	if stick {
 		p.vp.GotoBottom()
@@ -62,7 +64,13 @@ func (p *scrollPane) key(msg tea.KeyMsg, k KeyMap) {
 	}
 }
 
-func (p *scrollPane) view() string { return p.vp.View() }
+// view shows the lines in the window. The viewport's own View re-wraps
+// every line through lipgloss; the lines here are already cut to width.
+func (p *scrollPane) view() string {
+	top := min(max(p.vp.YOffset, 0), len(p.lines))
+	end := min(top+p.vp.Height, len(p.lines))
+	return block(strings.Join(p.lines[top:end], "\n"), p.vp.Width, p.vp.Height)
+}
 
 // layout gives every pane its size after a resize.
 func (m *Model) layout() {
@@ -122,7 +130,7 @@ func (m *Model) View() string {
 	default:
 		body = m.panes[m.screen].view()
 	}
-	body = lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(fit(body, w))
+	body = block(body, w, h)
 	return strings.Join([]string{m.header(), m.tabs(), body, m.statusBar()}, "\n")
 }
 
@@ -240,6 +248,35 @@ func fit(s string, w int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// block makes s exactly w cells by h lines: long lines are cut, short ones
+// padded, missing lines added. It is what lipgloss's Width/Height/MaxHeight
+// do, without their word wrapping, which View does not need and which costs
+// most of a frame.
+func block(s string, w, h int) string {
+	lines := strings.SplitN(s, "\n", h+1)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	var b strings.Builder
+	b.Grow(h * (w + 16))
+	for i := range h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		n := ansi.StringWidth(l)
+		if n > w {
+			l, n = ansi.Truncate(l, w, "…"), w
+		}
+		b.WriteString(l)
+		b.WriteString(strings.Repeat(" ", w-n))
+	}
+	return b.String()
 }
 
 func firstLine(s string) string {
