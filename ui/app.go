@@ -67,6 +67,7 @@ type Options struct {
 	ExportDCs []int
 
 	Catalog        []Method
+	CatalogSearch  CatalogSearch
 	Clipboard      Clipboard
 	SessionFormats []SessionFormat
 
@@ -149,7 +150,7 @@ func New(opts Options) *Model {
 	}
 	m.panes[ScreenLog].follow = true
 	m.traffic = newTrafficPane()
-	m.catalog = newCatalogPane(opts.Catalog, m.styles)
+	m.catalog = newCatalogPane(opts.Catalog, opts.CatalogSearch, m.styles)
 	return m
 }
 

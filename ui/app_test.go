@@ -474,3 +474,33 @@ func TestBlockMatchesLipgloss(t *testing.T) {
 		}
 	}
 }
+
+// A CatalogSearch decides what the filter keeps: here one that matches
+// error names, which the list's own filter (names only) cannot.
+func TestCatalogSearchMatchesErrors(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	search := func(q string) []string {
+		var out []string
+		for _, m := range demoCatalog() {
+			for _, e := range m.Errors {
+				if strings.Contains(strings.ToLower(e.Type), strings.ToLower(q)) {
+					out = append(out, m.Name)
+					break
+				}
+			}
+		}
+		return out
+	}
+	m := New(Options{Clock: func() time.Time { return goldenNow }, Catalog: demoCatalog(), CatalogSearch: search, Context: ctx})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	for _, k := range []string{"3", "/", "D", "C", "_", "I", "D", "enter"} {
+		tm.Send(keyMsg(k))
+	}
+	h := &harness{t: t, tm: tm, cancel: cancel}
+	c := h.await("the filtered list", contains("auth.exportAuthorization"))
+	if strings.Contains(c.View, "bindTempAuthKey") {
+		t.Fatalf("filter kept bindTempAuthKey:\n%s", c.View)
+	}
+	h.stop()
+}

@@ -85,7 +85,12 @@ type catalogPane struct {
 	height int
 }
 
-func newCatalogPane(methods []Method, s styles.Styles) catalogPane {
+// CatalogSearch ranks methods for a filter query, best first, by name. It
+// lets the filter match parameter and error names too (model/catalog's
+// Search); without one the list's fuzzy match on names is used.
+type CatalogSearch func(query string) []string
+
+func newCatalogPane(methods []Method, search CatalogSearch, s styles.Styles) catalogPane {
 	items := make([]list.Item, len(methods))
 	for i, m := range methods {
 		items[i] = methodItem{m}
@@ -101,9 +106,30 @@ func newCatalogPane(methods []Method, s styles.Styles) catalogPane {
 	// Page keys scroll the detail; the list pages with ←/→.
 	l.KeyMap.PrevPage = key.NewBinding(key.WithKeys("left"))
 	l.KeyMap.NextPage = key.NewBinding(key.WithKeys("right"))
+	if search != nil {
+		l.Filter = searchFilter(search)
+	}
 	detail := viewport.New(0, 0)
 	detail.Style = lipgloss.NewStyle().PaddingLeft(1)
 	return catalogPane{list: l, detail: detail, s: s}
+}
+
+// searchFilter adapts a CatalogSearch to bubbles/list's filter, which
+// ranks FilterValues (the short names) by index.
+func searchFilter(search CatalogSearch) list.FilterFunc {
+	return func(term string, targets []string) []list.Rank {
+		index := make(map[string]int, len(targets))
+		for i, t := range targets {
+			index[t] = i
+		}
+		var ranks []list.Rank
+		for _, name := range search(term) {
+			if i, ok := index[strings.TrimPrefix(name, "auth.")]; ok {
+				ranks = append(ranks, list.Rank{Index: i})
+			}
+		}
+		return ranks
+	}
 }
 
 func (p *catalogPane) listWidth() int {
