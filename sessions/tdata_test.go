@@ -3,7 +3,7 @@ package sessions
 import (
 	"bytes"
 	"crypto/aes"
-	"crypto/md5" // #nosec G501 -- tdesktop's file checksum
+	"crypto/md5"  // #nosec G501 -- tdesktop's file checksum
 	"crypto/sha1" // #nosec G505 -- tdesktop's msg_key
 	"crypto/sha512"
 	"encoding/binary"
@@ -146,10 +146,10 @@ func TestTDataFileKey(t *testing.T) {
 func TestLoadTData(t *testing.T) {
 	key := testKey(t, 3)
 	tests := []struct {
-		name     string
-		written  []byte
-		given    []byte
-		wantErr  string
+		name      string
+		written   []byte
+		given     []byte
+		wantErr   string
 		viaAppDir bool
 	}{
 		{name: "no passcode"},
