@@ -147,13 +147,29 @@ func Search(query string) []Result {
 	return out
 }
 
+// subset is the part of targets worth handing to the fuzzy matcher.
+type subset []int
+
+func (s subset) String(i int) string { return targets[s[i]].text }
+func (s subset) Len() int            { return len(s) }
+
 // bestHits matches one term against every target and keeps the best hit
 // per method.
 func bestHits(term string) map[int]Hit {
 	lower := strings.ToLower(term)
+	// A target can only match if the term's letters occur in it in order.
+	// Checking that on bytes first spares the fuzzy matcher (which decodes
+	// and case-folds rune by rune) the targets that cannot match: most of
+	// them, once a user has typed two or three letters.
+	var cand subset
+	for i := range targets {
+		if maybeSubsequence(lower, targets[i].lower) {
+			cand = append(cand, i)
+		}
+	}
 	hits := make(map[int]Hit)
-	for _, m := range fuzzy.FindFromNoSort(term, targets) {
-		t := &targets[m.Index]
+	for _, m := range fuzzy.FindFromNoSort(term, cand) {
+		t := &targets[cand[m.Index]]
 		score := m.Score
 		switch {
 		case t.lower == lower || t.short == lower:
@@ -173,4 +189,26 @@ func bestHits(term string) map[int]Hit {
 		hits[t.method] = Hit{Term: term, Field: t.field, Text: t.text, Matched: m.MatchedIndexes, Score: score}
 	}
 	return hits
+}
+
+// maybeSubsequence reports whether the bytes of term occur in text in
+// order. Both are lower case. For a term with non-ASCII letters, whose case
+// folding bytes cannot decide, it says yes and leaves the answer to the
+// fuzzy matcher.
+func maybeSubsequence(term, text string) bool {
+	j := 0
+	for i := 0; i < len(term); i++ {
+		c := term[i]
+		if c >= 0x80 {
+			return true
+		}
+		for j < len(text) && text[j] != c {
+			j++
+		}
+		if j == len(text) {
+			return false
+		}
+		j++
+	}
+	return true
 }
