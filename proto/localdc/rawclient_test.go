@@ -46,13 +46,11 @@ func dialRawProto(t testing.TB, addr string, p transport.Protocol) *rawClient {
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
-	conn, err := p.Handshake(nc)
-	if err != nil {
-		t.Fatalf("transport handshake: %v", err)
-	}
-	c := &rawClient{t: t, conn: conn, cipher: crypto.NewClientCipher(rand.Reader), ids: proto.NewMessageIDGen(time.Now)}
-	t.Cleanup(func() { _ = conn.Close() })
-	return c
+	return dialRawConn(t, nc, p)
+}
+
+func newRawClient(t testing.TB, conn transport.Conn) *rawClient {
+	return &rawClient{t: t, conn: conn, cipher: crypto.NewClientCipher(rand.Reader), ids: proto.NewMessageIDGen(time.Now)}
 }
 
 func testPublicKeys() []exchange.PublicKey {

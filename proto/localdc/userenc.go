@@ -22,7 +22,6 @@ func (o *userObject) tl() *tg.User {
 		FirstName:  o.u.FirstName,
 		LastName:   o.u.LastName,
 		Phone:      o.u.Phone,
-		Status:     &tg.UserStatusRecently{},
 	}
 }
 
