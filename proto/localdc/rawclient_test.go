@@ -33,6 +33,8 @@ type rawClient struct {
 	seq    int32
 	// pending holds messages read while waiting for something else.
 	pending []*crypto.EncryptedMessageData
+	// skipped records every message await read past.
+	skipped []*crypto.EncryptedMessageData
 }
 
 func dialRaw(t testing.TB, addr string) *rawClient {
@@ -174,6 +176,7 @@ func (c *rawClient) await(msgID int64) answer {
 		if code != 0 {
 			return answer{transport: code}
 		}
+		c.skipped = append(c.skipped, m)
 		b := &bin.Buffer{Buf: m.Data()}
 		id, _ := b.PeekID()
 		switch id {

@@ -72,9 +72,9 @@ func (s *session) remember(id int64) {
 	}
 	if len(s.seen) < recentMsgIDs {
 		s.seen = append(s.seen, id)
+		s.full = len(s.seen) == recentMsgIDs
 		return
 	}
-	s.full = true
 	s.seen[s.next] = id
 	s.next = (s.next + 1) % recentMsgIDs
 }
