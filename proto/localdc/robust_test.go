@@ -191,4 +191,3 @@ func TestInjectedFaults(t *testing.T) {
 		}
 	})
 }
-
