@@ -212,3 +212,14 @@ func maybeSubsequence(term, text string) bool {
 	}
 	return true
 }
+
+// SearchNames is Search reduced to the method names, best first: the shape
+// of a list filter's callback (ui.CatalogSearch).
+func SearchNames(query string) []string {
+	rs := Search(query)
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Method.Name
+	}
+	return names
+}

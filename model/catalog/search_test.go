@@ -200,3 +200,19 @@ func BenchmarkFilter(b *testing.B) {
 		}
 	})
 }
+
+func TestSearchNames(t *testing.T) {
+	rs := catalog.Search("phone_code_hash")
+	names := catalog.SearchNames("phone_code_hash")
+	if len(names) != len(rs) || len(names) == 0 {
+		t.Fatalf("SearchNames: %d names for %d results", len(names), len(rs))
+	}
+	for i := range rs {
+		if names[i] != rs[i].Method.Name {
+			t.Errorf("name %d = %s, want %s", i, names[i], rs[i].Method.Name)
+		}
+	}
+	if got := catalog.SearchNames("ENCRYPTED"); len(got) != 1 || got[0] != "auth.bindTempAuthKey" {
+		t.Errorf("SearchNames(ENCRYPTED) = %q", got)
+	}
+}
