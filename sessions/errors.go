@@ -36,10 +36,18 @@ func (e *MissingFieldError) Error() string {
 	return fmt.Sprintf("%s needs %s, which the source session does not record", e.Target, e.Field)
 }
 
+// ErrCannotStore reports a value the target format has no room for (a
+// GramJS port above 32767, a host name in a Telethon string).
+var ErrCannotStore = errors.New("cannot store")
+
+func cannotStore(f Format, format string, args ...any) error {
+	return fmt.Errorf("%s %w %s", f, ErrCannotStore, fmt.Sprintf(format, args...))
+}
+
 // IsBadInput reports whether err is about the input (exit status 2) rather
 // than a failure of the machine (a disk error, say).
 func IsBadInput(err error) bool {
 	var fe *FormatError
 	var me *MissingFieldError
-	return errors.As(err, &fe) || errors.As(err, &me)
+	return errors.As(err, &fe) || errors.As(err, &me) || errors.Is(err, ErrCannotStore)
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+
+	"tgpfs/sessions/sessionstest"
 )
 
 // Every decoder gets a fuzz target. The seeds are valid inputs made by our
@@ -152,12 +154,12 @@ func FuzzDecodeSQLite(f *testing.F) {
 // account's data file stays valid so the fuzzer can reach past key_datas.
 func FuzzDecodeTData(f *testing.F) {
 	dir := f.TempDir()
-	writeTData(f, dir, tdataFixture{userID: 7, dc: 2, key: testKey(f, 2)})
+	sessionstest.WriteTData(f, dir, sessionstest.TData{UserID: 7, DC: 2, Key: testKey(f, 2)})
 	keyData, err := os.ReadFile(filepath.Join(dir, "key_datas"))
 	if err != nil {
 		f.Fatal(err)
 	}
-	mtpName := tdesktopFileKey("data") + "s"
+	mtpName := sessionstest.FileKey("data") + "s"
 	mtp, err := os.ReadFile(filepath.Join(dir, mtpName))
 	if err != nil {
 		f.Fatal(err)

@@ -144,3 +144,28 @@ func (s *Session) clone() *Session {
 	c.Extra = append([]string(nil), s.Extra...)
 	return &c
 }
+
+// Recorded says which optional facts a format stores. A fact a format does
+// not store is shown as "not recorded", never as a zero.
+type Recorded struct {
+	Addr, TestMode, UserID, APIID, IsBot bool
+}
+
+// Records reports what format f stores.
+func (f Format) Records() Recorded {
+	switch f {
+	case Gotd:
+		return Recorded{Addr: true, TestMode: true}
+	case Telethon, TelethonSQLite, GramJS:
+		return Recorded{Addr: true}
+	case Pyrogram, PyrogramSQLite:
+		return Recorded{TestMode: true, UserID: true, APIID: true, IsBot: true}
+	case TData:
+		return Recorded{Addr: true, TestMode: true, UserID: true}
+	}
+	return Recorded{}
+}
+
+// DuplicateWarning is what to tell a user before using a session's key:
+// Telegram revokes a key it sees in use from two places at once.
+const DuplicateWarning = "this permanent key may be in use by another program: if both connect at once, Telegram can revoke it with AUTH_KEY_DUPLICATED and that login is gone"

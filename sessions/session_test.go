@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha1" // #nosec G505
 	"encoding/base64"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,19 +11,11 @@ import (
 
 	"github.com/gotd/td/crypto"
 	gotdsession "github.com/gotd/td/session"
+
+	"tgpfs/sessions/sessionstest"
 )
 
-// testKey is a pseudo-random 256-byte auth key, the same for the same seed
-// so golden files stay stable; no real session is ever committed.
-func testKey(t testing.TB, seed uint64) []byte {
-	t.Helper()
-	r := rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 't', 'g', 'p', 'f', 's'}))
-	k := make([]byte, KeySize)
-	for i := range k {
-		k[i] = byte(r.Uint32())
-	}
-	return k
-}
+func testKey(t testing.TB, seed uint64) []byte { return sessionstest.Key(seed) }
 
 func TestKeyIDMatchesGotd(t *testing.T) {
 	for seed := range uint64(4) {
@@ -122,7 +113,7 @@ func TestRoundTripEveryPair(t *testing.T) {
 func TestRoundTripFromTData(t *testing.T) {
 	dir := t.TempDir()
 	key := testKey(t, 9)
-	writeTData(t, dir, tdataFixture{userID: 42, dc: 2, key: key})
+	sessionstest.WriteTData(t, dir, sessionstest.TData{UserID: 42, DC: 2, Key: key})
 	src, err := Load(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -80,7 +80,7 @@ func ipBytes(f Format, addr string) ([]byte, error) {
 	}
 	ip := net.ParseIP(addr)
 	if ip == nil {
-		return nil, fmt.Errorf("%s stores an IP address, not the host name %q", f, addr)
+		return nil, cannotStore(f, "the host name %q (it stores an IP address)", addr)
 	}
 	if v4 := ip.To4(); v4 != nil {
 		return v4, nil
@@ -93,7 +93,7 @@ func checkPort(f Format, port, max int) error {
 		return &MissingFieldError{Target: f, Field: "port"}
 	}
 	if port < 0 || port > max {
-		return fmt.Errorf("%s cannot store port %d (at most %d)", f, port, max)
+		return cannotStore(f, "port %d (at most %d)", port, max)
 	}
 	return nil
 }
@@ -177,7 +177,7 @@ func needPyrogramFields(f Format, s *Session) error {
 		return &MissingFieldError{Target: f, Field: "api_id"}
 	}
 	if s.APIID > 0xffffffff {
-		return fmt.Errorf("%s cannot store api_id %d", f, s.APIID)
+		return cannotStore(f, "api_id %d", s.APIID)
 	}
 	if s.UserID <= 0 {
 		return &MissingFieldError{Target: f, Field: "user_id"}
@@ -250,7 +250,7 @@ func encodeGramJS(s *Session) (string, error) {
 		return "", &MissingFieldError{Target: GramJS, Field: "addr"}
 	}
 	if len(s.Addr) > 100 || !printableASCII(s.Addr) {
-		return "", fmt.Errorf("%s cannot store the address %q", GramJS, s.Addr)
+		return "", cannotStore(GramJS, "the address %q", s.Addr)
 	}
 	// GramJS writes the port with writeInt16BE, which throws above 32767.
 	if err := checkPort(GramJS, s.Port, 0x7fff); err != nil {

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gotd/td/session"
@@ -68,8 +71,8 @@ func decodeTData(root fs.FS, passcode []byte, account int) (s *Session, err erro
 		TestModeKnown: len(a.Config.DCOptions.Options) > 0,
 		UserID:        int64(a.Authorization.UserID),
 		AuthKey:       append([]byte(nil), d.AuthKey...),
-		Extra: []string{fmt.Sprintf("account %d of %d (keys for %d DCs)",
-			account+1, len(accounts), len(a.Authorization.Keys))},
+		Extra: []string{fmt.Sprintf("account %d of %d, with keys for DC %s",
+			account+1, len(accounts), dcList(a.Authorization.Keys))},
 	}
 	// The address comes from the account's config when it has one, else
 	// from gotd's built-in list; either way the port is the DC option's.
@@ -84,4 +87,17 @@ func decodeTData(root fs.FS, passcode []byte, account int) (s *Session, err erro
 		s.AddrFromDC = true
 	}
 	return s, nil
+}
+
+// dcList names the DCs a tdata account holds keys for: "2" or "1, 2 and 4".
+func dcList[V any](keys map[int]V) string {
+	ids := slices.Sorted(maps.Keys(keys))
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }

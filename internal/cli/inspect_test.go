@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"tgpfs/sessions"
+	"tgpfs/sessions/sessionstest"
+)
+
+// runSessionCLI runs tgpfs with args, stdin and env, in the style of runCLI.
+func runSessionCLI(stdin string, env map[string]string, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := Run(args, &IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return env[k] }})
+	return code, out.String(), errOut.String()
+}
+
+// fixtureSession is the session every fixture holds: DC 2, user, api id and
+// a key made from a fixed seed, so golden files stay stable.
+func fixtureSession() *sessions.Session {
+	return &sessions.Session{
+		DC: 2, Addr: "149.154.167.51", Port: 443,
+		APIID: 12345, UserID: 5000000001, AuthKey: sessionstest.Key(1),
+	}
+}
+
+// fixtures writes one session per format into dir and returns the
+// command-line argument naming each: a path, or the string itself.
+func fixtures(t *testing.T, dir string) map[sessions.Format]string {
+	t.Helper()
+	s := fixtureSession()
+	args := map[sessions.Format]string{}
+	for _, f := range sessions.Writable {
+		if f.IsString() {
+			b, err := sessions.Encode(s, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args[f] = string(b)
+			continue
+		}
+		p := filepath.Join(dir, string(f)+".session")
+		if err := sessions.WriteFile(p, s, f, false); err != nil {
+			t.Fatal(err)
+		}
+		args[f] = p
+	}
+	td := filepath.Join(dir, "tdata")
+	if err := os.Mkdir(td, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sessionstest.WriteTData(t, td, sessionstest.TData{UserID: 5000000001, DC: 2, Key: sessionstest.Key(1)})
+	args[sessions.TData] = td
+	return args
+}
+
+// TestInspectGolden pins what inspect prints for every format. Update with
+// `go test ./internal/cli -run TestInspectGolden -update` and read the diff.
+func TestInspectGolden(t *testing.T) {
+	dir := t.TempDir()
+	args := fixtures(t, dir)
+	for _, f := range sessions.Formats {
+		for _, mode := range []string{"text", "json"} {
+			t.Run(string(f)+"/"+mode, func(t *testing.T) {
+				argv := []string{"inspect", args[f]}
+				if mode == "json" {
+					argv = append(argv, "--json")
+				}
+				code, out, errOut := runSessionCLI("", nil, argv...)
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				golden.RequireEqual(t, strings.ReplaceAll(out, dir, "$DIR"))
+			})
+		}
+	}
+}
+
+func TestInspectJSONFields(t *testing.T) {
+	args := fixtures(t, t.TempDir())
+	want := sessions.KeyIDOf(sessionstest.Key(1)).String()
+	for f, arg := range args {
+		_, out, _ := runSessionCLI("", nil, "inspect", "--json", arg)
+		var v map[string]any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if v["format"] != string(f) || v["dc"] != float64(2) || v["key_id"] != want || v["addr"] == "" {
+			t.Errorf("%s: format %v dc %v key_id %v addr %v", f, v["format"], v["dc"], v["key_id"], v["addr"])
+		}
+		if _, ok := v["auth_key"]; ok {
+			t.Errorf("%s: auth_key printed without --reveal", f)
+		}
+	}
+}
+
+func TestInspectRevealAndStdin(t *testing.T) {
+	str := fixtures(t, t.TempDir())[sessions.Telethon]
+	keyHex := strings.ToLower(strings.TrimSpace(hexOfKey(sessionstest.Key(1))))
+	_, hidden, _ := runSessionCLI(str+"\n", nil, "inspect", "-")
+	if strings.Contains(strings.ReplaceAll(hidden, "\n  ", ""), keyHex[:64]) {
+		t.Fatal("key bytes printed without --reveal")
+	}
+	code, out, errOut := runSessionCLI(str+"\n", nil, "inspect", "--reveal", "-")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	joined := strings.ReplaceAll(strings.ReplaceAll(out, "\n", ""), " ", "")
+	if !strings.Contains(joined, keyHex) {
+		t.Errorf("--reveal did not print the key:\n%s", out)
+	}
+	_, js, _ := runSessionCLI("", nil, "inspect", "--reveal", "--json", str)
+	if !strings.Contains(js, `"auth_key": "`+keyHex+`"`) {
+		t.Errorf("--json --reveal lacks auth_key")
+	}
+}
+
+func hexOfKey(k []byte) string {
+	const digits = "0123456789abcdef"
+	var b strings.Builder
+	for _, c := range k {
+		b.WriteByte(digits[c>>4])
+		b.WriteByte(digits[c&15])
+	}
+	return b.String()
+}
+
+func TestInspectBadInput(t *testing.T) {
+	dir := t.TempDir()
+	args := fixtures(t, dir)
+	full, _ := os.ReadFile(args[sessions.TelethonSQLite])
+	trunc := filepath.Join(dir, "trunc.session")
+	os.WriteFile(trunc, full[:3000], 0o600)
+	locked := filepath.Join(dir, "locked")
+	os.Mkdir(locked, 0o700)
+	sessionstest.WriteTData(t, locked, sessionstest.TData{Passcode: []byte("pw"), UserID: 1, DC: 2, Key: sessionstest.Key(2)})
+	tele := args[sessions.Telethon]
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"short telethon", []string{"inspect", tele[:200]}, nil, "tgpfs: telethon session: "},
+		{"telethon bad length", []string{"inspect", tele[:len(tele)-4]}, nil, "tgpfs: telethon session: 348 characters decode to 261 bytes"},
+		{"truncated sqlite", []string{"inspect", trunc}, nil, "tgpfs: sqlite session: truncated or not a database"},
+		{"wrong passcode", []string{"inspect", "--passcode", "nope", locked}, nil, "tgpfs: tdata session: wrong passcode"},
+		{"wrong passcode from env", []string{"inspect", locked}, map[string]string{"TGPFS_PASSCODE": "nope"}, "tgpfs: tdata session: wrong passcode"},
+		{"unknown --from", []string{"inspect", "--from", "mtcute", tele}, nil, "unknown session format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runSessionCLI("", tt.env, tt.args...)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d", code, ExitUsage)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if !strings.HasPrefix(errOut, tt.want) && !strings.Contains(errOut, tt.want) {
+				t.Errorf("stderr %q, want %q", errOut, tt.want)
+			}
+			if strings.Count(errOut, "\n") != 1 {
+				t.Errorf("stderr is not one line: %q", errOut)
+			}
+		})
+	}
+	// The right passcode opens it.
+	code, out, errOut := runSessionCLI("", nil, "inspect", "--passcode", "pw", locked)
+	if code != 0 || !strings.Contains(out, sessions.KeyIDOf(sessionstest.Key(2)).String()) {
+		t.Errorf("exit %d: %s %s", code, out, errOut)
+	}
+}
