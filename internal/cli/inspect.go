@@ -68,6 +68,15 @@ func (f *loadFlags) load(stdio *IO, arg string) (*sessions.Session, error) {
 	return s, nil
 }
 
+// oneSession accepts exactly one SESSION argument; anything else is a
+// usage error (exit status 2).
+func oneSession(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageErr(fmt.Errorf("want one SESSION (a path, a session string or -), got %d arguments", len(args)))
+	}
+	return nil
+}
+
 func newInspectCmd(stdio *IO) *cobra.Command {
 	var (
 		lf     loadFlags
@@ -84,7 +93,7 @@ tdata folder, a session string, or "-" to read the string from standard input.
 The permanent key's id (the low 64 bits of SHA1(key), as Telegram defines it)
 and a fingerprint (the first 8 bytes of SHA256(key)) are shown; the key bytes
 themselves only with --reveal.`,
-		Args: cobra.ExactArgs(1),
+		Args: oneSession,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := lf.load(stdio, args[0])
 			if err != nil {
