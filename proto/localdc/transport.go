@@ -23,7 +23,8 @@ const (
 )
 
 // frameConn reads and writes transport frames of one detected codec, with a
-// bound on frame size checked before any frame is buffered.
+// bound on frame size checked before any frame is buffered. Writes use
+// gotd's codecs.
 type frameConn struct {
 	name       string
 	obfuscated bool
@@ -95,42 +96,59 @@ func detectTransport(rw io.ReadWriter, maxFrame int) (*frameConn, error) {
 	return fc, nil
 }
 
-// frameLen peeks at the length prefix of the next frame without consuming it.
-func (f *frameConn) frameLen() (int, error) {
+// quickAck is the bit a client sets in a frame's length to ask for a
+// quick acknowledgement. The local DC does not send quick acks (clients
+// treat them as optional) but must read such frames.
+const quickAck = 0x80000000
+
+// Read reads the next frame into b, refusing one longer than maxFrame
+// before reading or buffering any of it. Abridged and intermediate frames
+// are read here, with the quick-ack bit masked off; full frames go through
+// gotd's codec, which also checks their seq_no and CRC.
+func (f *frameConn) Read(b *bin.Buffer) error {
+	var n int
 	switch f.codec.(type) {
 	case codec.Abridged:
-		b, err := f.r.Peek(1)
+		h, err := f.r.ReadByte()
 		if err != nil {
-			return 0, err
+			return err
 		}
-		if b[0]&0x7f != 0x7f {
-			return int(b[0]&0x7f) * 4, nil
+		words := int(h & 0x7f)
+		if words == 0x7f {
+			var l [3]byte
+			if _, err := io.ReadFull(f.r, l[:]); err != nil {
+				return err
+			}
+			words = int(l[0]) | int(l[1])<<8 | int(l[2])<<16
 		}
-		b, err = f.r.Peek(4)
-		if err != nil {
-			return 0, err
+		n = words * 4
+	case codec.Intermediate, codec.PaddedIntermediate:
+		var l [4]byte
+		if _, err := io.ReadFull(f.r, l[:]); err != nil {
+			return err
 		}
-		return int(uint32(b[1])|uint32(b[2])<<8|uint32(b[3])<<16) * 4, nil
+		n = int(binary.LittleEndian.Uint32(l[:]) &^ quickAck)
 	default:
-		b, err := f.r.Peek(4)
+		l, err := f.r.Peek(4)
 		if err != nil {
-			return 0, err
+			return err
 		}
-		return int(binary.LittleEndian.Uint32(b)), nil
-	}
-}
-
-// Read reads the next frame into b. A transport error code sent by the
-// client (a 4-byte frame) is returned as a *codec.ProtocolErr.
-func (f *frameConn) Read(b *bin.Buffer) error {
-	n, err := f.frameLen()
-	if err != nil {
-		return err
+		if n := int(binary.LittleEndian.Uint32(l)); n > f.maxFrame {
+			return fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
+		}
+		return f.codec.Read(f.r, b)
 	}
 	if n > f.maxFrame {
 		return fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
 	}
-	return f.codec.Read(f.r, b)
+	if n == 0 {
+		return fmt.Errorf("%w: empty frame", errMalformed)
+	}
+	b.ResetN(n)
+	if _, err := io.ReadFull(f.r, b.Buf); err != nil {
+		return err
+	}
+	return nil
 }
 
 // Write sends one frame.

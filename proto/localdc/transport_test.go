@@ -1,6 +1,7 @@
 package localdc
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"io"
@@ -106,6 +107,51 @@ func TestTransports(t *testing.T) {
 			var pong mt.Pong
 			if err := pong.Decode(&bin.Buffer{Buf: a.service}); err != nil || pong.PingID != 77 {
 				t.Fatalf("pong %+v, %v", pong, err)
+			}
+		})
+	}
+}
+
+func TestFrameReading(t *testing.T) {
+	payload := bytes.Repeat([]byte{7}, 24)
+	le32 := func(v uint32) []byte { var b [4]byte; binary.LittleEndian.PutUint32(b[:], v); return b[:] }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	tests := []struct {
+		name   string
+		stream []byte
+		want   []byte // nil: the read must fail
+	}{
+		{"abridged", cat([]byte{0xef, 6}, payload), payload},
+		{"abridged, quick ack", cat([]byte{0xef, 0x80 | 6}, payload), payload},
+		{"abridged, long length", cat([]byte{0xef, 0x7f, 6, 0, 0}, payload), payload},
+		{"abridged, quick ack on a long length", cat([]byte{0xef, 0xff, 6, 0, 0}, payload), payload},
+		{"abridged, over the bound", cat([]byte{0xef, 0x7f, 0xff, 0xff, 0xff}, payload), nil},
+		{"intermediate", cat(codec.IntermediateClientStart[:], le32(24), payload), payload},
+		{"intermediate, quick ack", cat(codec.IntermediateClientStart[:], le32(24|quickAck), payload), payload},
+		{"intermediate, over the bound", cat(codec.IntermediateClientStart[:], le32(1<<20), payload), nil},
+		{"padded, 3 extra bytes kept", cat(codec.PaddedIntermediateClientStart[:], le32(27), payload, []byte{1, 2, 3}), cat(payload, []byte{1, 2, 3})},
+		{"truncated", cat(codec.IntermediateClientStart[:], le32(24), payload[:10]), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rw := struct {
+				io.Reader
+				io.Writer
+			}{bytes.NewReader(tt.stream), io.Discard}
+			fc, err := detectTransport(rw, 1024)
+			if err != nil {
+				t.Fatalf("detect: %v", err)
+			}
+			var b bin.Buffer
+			err = fc.Read(&b)
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("read %d bytes, want an error", b.Len())
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(b.Buf, tt.want) {
+				t.Fatalf("read %x, %v; want %x", b.Buf, err, tt.want)
 			}
 		})
 	}
