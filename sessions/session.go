@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"tgpfs/model"
 )
@@ -164,6 +165,16 @@ func (f Format) Records() Recorded {
 		return Recorded{Addr: true, TestMode: true, UserID: true}
 	}
 	return Recorded{}
+}
+
+// Records reports what this session's file stores: its format's facts,
+// plus the user that Telethon 2's schema adds to Telethon's.
+func (s *Session) Records() Recorded {
+	r := s.Format.Records()
+	if s.Format == TelethonSQLite && strings.HasPrefix(s.Version, "Telethon 2") {
+		r.UserID, r.IsBot = true, true
+	}
+	return r
 }
 
 // DuplicateWarning is what to tell a user before using a session's key:

@@ -388,3 +388,27 @@ func TestPyrogramUpgradedColumnOrder(t *testing.T) {
 		t.Errorf("got %+v", s)
 	}
 }
+
+// Telethon 2's schema (still moving): one datacenter row per DC, the user
+// row names the home DC.
+func TestTelethonV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.session")
+	key, other := testKey(t, 10), testKey(t, 11)
+	execSQLite(t, path,
+		`create table version (version integer primary key)`, `insert into version values (10)`,
+		`create table datacenter (id integer primary key, addr text not null, auth blob)`,
+		`create table user (id integer primary key, dc integer not null, bot integer not null)`,
+		`insert into datacenter values (1, '149.154.175.53:443', x'`+hexOf(other)+`')`,
+		`insert into datacenter values (4, '149.154.167.91:443', x'`+hexOf(key)+`')`,
+		`insert into user values (777, 4, 1)`)
+	s, err := Load(path, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Format != TelethonSQLite || s.DC != 4 || s.HostPort() != "149.154.167.91:443" || s.UserID != 777 || !s.IsBot || !bytes.Equal(s.AuthKey, key) {
+		t.Errorf("got %s dc %d %s user %d bot %v", s.Format, s.DC, s.HostPort(), s.UserID, s.IsBot)
+	}
+	if !strings.Contains(s.Version, "Telethon 2") {
+		t.Errorf("version %q", s.Version)
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,18 +109,106 @@ func decodeSQLite(path string, want Format) (*Session, error) {
 		got = TelethonSQLite
 	case sc.has("sessions", "test_mode") || sc.has("sessions", "api_id"):
 		got = PyrogramSQLite
-	case sc.has("datacenter") && sc.has("version", "version"):
-		return nil, formatErr(TelethonSQLite, "this is a Telethon v2 file (table datacenter); only the Telethon 1.x schema (versions 7 and 8) is supported")
+	case sc.has("datacenter", "id", "auth") && sc.has("version", "version"):
+		got = telethonV2
 	default:
 		return nil, formatErr(sqliteFile, "no Telethon or Pyrogram sessions table in this database (tables: %s)", strings.Join(sc.tables, ", "))
 	}
-	if want != "" && want != got {
+	if want != "" && want != got && !(want == TelethonSQLite && got == telethonV2) {
 		return nil, formatErr(want, "the file has the %s schema", got)
 	}
-	if got == TelethonSQLite {
+	switch got {
+	case TelethonSQLite:
 		return readTelethonSQLite(db, sc)
+	case telethonV2:
+		return readTelethonV2(db, sc)
 	}
 	return readPyrogramSQLite(db, sc)
+}
+
+// telethonV2 names Telethon 2's schema in errors; it reads as TelethonSQLite.
+const telethonV2 Format = "telethon-sqlite (Telethon 2)"
+
+// Telethon 2 (client/src/telethon/_impl/session/storage/sqlite.py, still a
+// pre-release): version(version) = 10, datacenter(id, addr | ipv4_addr,
+// [ipv6_addr,] auth) with one row per DC, user(id, dc, bot, ...) naming
+// the home DC. The column names moved between its commits, so only the
+// ones that matter are looked up, by name.
+func readTelethonV2(db *sql.DB, sc schema) (*Session, error) {
+	var version int
+	if err := db.QueryRow(`select version from version`).Scan(&version); err != nil {
+		return nil, formatErr(telethonV2, "read schema version: %v", noRows(err))
+	}
+	addrCol := ""
+	for _, c := range []string{"addr", "ipv4_addr"} {
+		if sc.has("datacenter", c) {
+			addrCol = c
+			break
+		}
+	}
+	if addrCol == "" {
+		return nil, formatErr(telethonV2, "datacenter table has neither addr nor ipv4_addr")
+	}
+	home, userID, bot := 0, int64(0), false
+	if sc.has("user", "id", "dc") {
+		botCol := "0"
+		if sc.has("user", "bot") {
+			botCol = "bot"
+		}
+		var b sql.NullInt64
+		err := db.QueryRow(`select id, dc, `+botCol+` from user`).Scan(&userID, &home, &b)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, formatErr(telethonV2, "read user: %v", err)
+		}
+		bot = b.Int64 != 0
+	}
+	// The home DC's key; without a user row, the only DC that has one.
+	rows, err := db.Query(`select id, ` + addrCol + `, auth from datacenter where auth is not null and length(auth) > 0 order by id`)
+	if err != nil {
+		return nil, formatErr(telethonV2, "read datacenter: %v", err)
+	}
+	defer rows.Close()
+	var s *Session
+	withKeys := 0
+	for rows.Next() {
+		var (
+			id   int
+			addr sql.NullString
+			key  []byte
+		)
+		if err := rows.Scan(&id, &addr, &key); err != nil {
+			return nil, formatErr(telethonV2, "read datacenter row: %v", err)
+		}
+		withKeys++
+		if s != nil && id != home {
+			continue
+		}
+		s = &Session{DC: id, AuthKey: key}
+		if host, port, err := net.SplitHostPort(addr.String); err == nil {
+			s.Addr = host
+			s.Port, _ = strconv.Atoi(port)
+		} else {
+			s.Addr, s.Port = addr.String, 443
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatErr(telethonV2, "read datacenter: %v", err)
+	}
+	if s == nil {
+		return nil, formatErr(telethonV2, "no auth key in the datacenter table: the session never logged in")
+	}
+	if len(s.AuthKey) != KeySize {
+		return nil, formatErr(telethonV2, "auth is %d bytes, want %d", len(s.AuthKey), KeySize)
+	}
+	s.Format = TelethonSQLite
+	s.Version = fmt.Sprintf("Telethon 2, schema %d", version)
+	s.Why = fmt.Sprintf("SQLite with version(version) = %d and datacenter(id, %s, auth): Telethon 2 .session (read only; converting to telethon-sqlite writes schema 7, which Telethon 2 migrates)", version, addrCol)
+	s.UserID, s.IsBot = userID, bot
+	if withKeys > 1 {
+		s.Extra = append(s.Extra, fmt.Sprintf("keys for %d DCs; the home DC %d is shown", withKeys, s.DC))
+	}
+	s.fillAddr()
+	return s, nil
 }
 
 // Telethon 1.x: version(version), sessions(dc_id, server_address, port,

@@ -120,7 +120,7 @@ type fillFlags struct {
 // source lacks; contradicting what the source records is an error, since
 // one of the two is wrong and a silently wrong session fails much later.
 func fill(s *sessions.Session, f fillFlags) error {
-	rec := s.Format.Records()
+	rec := s.Records()
 	if f.apiSet {
 		if rec.APIID && s.APIID != 0 && s.APIID != f.apiID {
 			return fmt.Errorf("--api-id %d contradicts the source's api_id %d", f.apiID, s.APIID)

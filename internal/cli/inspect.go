@@ -134,7 +134,7 @@ type inspectJSON struct {
 }
 
 func writeInspectJSON(w io.Writer, s *sessions.Session, reveal bool) error {
-	rec := s.Format.Records()
+	rec := s.Records()
 	v := inspectJSON{
 		Format: string(s.Format), Version: s.Version, Why: s.Why, Source: s.Source,
 		DC: s.DC, Addr: s.HostPort(), Host: s.Addr, Port: s.Port, AddrFromDC: s.AddrFromDC,
@@ -176,7 +176,7 @@ func notes(s *sessions.Session) []string {
 }
 
 func writeInspectText(w io.Writer, s *sessions.Session, reveal bool) error {
-	rec := s.Format.Records()
+	rec := s.Records()
 	notRecorded := "not recorded by " + string(s.Format)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
