@@ -538,7 +538,7 @@ func (d *Driver) Drop(ctx context.Context) error {
 			}
 			h.info.End, h.info.EndedAt = model.Dropped, d.now()
 			ev.Gone = append(ev.Gone, h.info.ID)
-			d.emit(model.TempKeyEnded{At: d.now(), ID: h.info.ID, How: model.Dropped, Detail: "dropped; a call under it got -404"})
+			d.emit(model.TempKeyEnded{At: d.now(), ID: h.info.ID, How: model.Dropped, Detail: "a call under it now gets transport error -404"})
 		}
 		d.emit(ev)
 		if len(alive) > 0 {

@@ -1,0 +1,419 @@
+package cli
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"tgpfs/model"
+	"tgpfs/proto"
+	"tgpfs/proto/endpoints"
+	"tgpfs/proto/localdc"
+	"tgpfs/sessions"
+)
+
+func init() { register(newAuditCmd) }
+
+type auditFlags struct {
+	env     string
+	dc      int
+	session string
+	ttl     time.Duration
+	asJSON  bool
+	appID   int
+	appHash string
+	timeout time.Duration
+}
+
+func newAuditCmd(stdio *IO) *cobra.Command {
+	var f auditFlags
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Run the PFS key lifecycle once and print the transcript and every check",
+		Long: `Connect to a DC, make (or load with --session) the permanent key, make and
+bind a temporary key, call help.getConfig, rotate once, drop the earlier
+temporary keys and prove they are gone by their -404. Prints each handshake
+message, the values that are not secret, every client-side security check
+as a verdict, and each step. With --dc local (the default) it starts the
+embedded cluster itself.
+
+Exit status 0 only when every check and step passed; 1 when one failed; 2
+for bad flags or a bad session. With --json stdout holds one JSON document.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAudit(cmd.Context(), stdio, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.env, "dc", "local", "which DCs: local (embedded cluster), test or prod")
+	fl.IntVar(&f.dc, "dc-id", 2, "DC number to connect to (a --session's own DC wins)")
+	fl.StringVar(&f.session, "session", "", "use the permanent key of this session file or string instead of making one")
+	fl.DurationVar(&f.ttl, "ttl", time.Hour, "lifetime to ask for the temporary keys (expires_in)")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON document instead of text")
+	fl.IntVar(&f.appID, "app-id", 0, "api_id for real DCs (or TG_APP_ID / APP_ID)")
+	fl.StringVar(&f.appHash, "app-hash", "", "api_hash for real DCs (or TG_APP_HASH / APP_HASH)")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long")
+	return cmd
+}
+
+// auditReport is the --json document.
+type auditReport struct {
+	Target     auditTarget        `json:"target"`
+	PermKey    auditPermKey       `json:"perm_key"`
+	TempKey    auditTempKey       `json:"temp_key"`
+	Handshake  *auditHandshake    `json:"handshake"`
+	Handshakes []auditHandshake   `json:"handshakes"`
+	Steps      []auditStep        `json:"steps"`
+	Dropped    []string           `json:"dropped"`
+	Events     []string           `json:"events"`
+	OK         bool               `json:"ok"`
+	Error      string             `json:"error,omitempty"`
+	BindFailed []model.BindFailed `json:"bind_failures,omitempty"`
+}
+
+type auditTarget struct {
+	Env        string `json:"env"`
+	DC         int    `json:"dc"`
+	Addr       string `json:"addr"`
+	ProtocolDC int    `json:"protocol_dc"`
+}
+
+type auditPermKey struct {
+	ID          string `json:"id"`
+	Fingerprint string `json:"fingerprint"`
+	Source      string `json:"source"`
+}
+
+type auditTempKey struct {
+	ID          string `json:"id"`
+	ExpiresIn   int64  `json:"expires_in"`
+	ExpiresAt   int64  `json:"expires_at"`
+	Bound       bool   `json:"bound"`
+	SessionID   string `json:"session_id"`
+	RotatedFrom string `json:"rotated_from,omitempty"`
+}
+
+type auditHandshake struct {
+	Kind       string         `json:"kind"`
+	DC         int            `json:"dc"`
+	KeyID      string         `json:"key_id,omitempty"`
+	DurationMS float64        `json:"duration_ms"`
+	Messages   []auditMessage `json:"messages"`
+	Values     []model.Field  `json:"values"`
+	Checks     []auditCheck   `json:"checks"`
+	Err        string         `json:"error,omitempty"`
+}
+
+type auditMessage struct {
+	Dir  string `json:"dir"`
+	Type string `json:"type"`
+	Size int    `json:"size"`
+}
+
+type auditCheck struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+type auditStep struct {
+	Name       string  `json:"name"`
+	OK         bool    `json:"ok"`
+	DurationMS float64 `json:"duration_ms"`
+	Err        string  `json:"error,omitempty"`
+}
+
+func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
+	env, err := endpoints.ParseEnv(f.env)
+	if err != nil {
+		return usageErr(err)
+	}
+	if f.ttl < time.Minute && env != endpoints.Local {
+		return usageErr(fmt.Errorf("--ttl %v: real DCs want at least a minute", f.ttl))
+	}
+	if f.ttl < time.Second {
+		return usageErr(fmt.Errorf("--ttl %v: at least 1s", f.ttl))
+	}
+	if f.dc < 1 || f.dc > 5 {
+		return usageErr(fmt.Errorf("--dc-id %d: Telegram DCs are numbered 1 to 5", f.dc))
+	}
+	var sess *sessions.Session
+	if f.session != "" {
+		sess, err = sessions.Load(f.session, sessions.LoadOptions{})
+		if err != nil {
+			return usageErr(fmt.Errorf("--session: %w", err))
+		}
+		if sess.DC >= 1 && sess.DC <= 5 {
+			f.dc = sess.DC
+		}
+	}
+	app, err := endpoints.ResolveApp(env, f.appID, f.appHash, stdio.Getenv)
+	if err != nil {
+		return usageErr(err)
+	}
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+
+	opts := proto.Options{TempTTL: f.ttl, AppID: app.ID, AppHash: app.Hash}
+	if env == endpoints.Local {
+		cluster, err := localdc.Start(ctx, localdc.Config{DCs: 3})
+		if err != nil {
+			return fmt.Errorf("start local DCs: %w", err)
+		}
+		defer cluster.Close()
+		if f.dc > len(cluster.DCs()) {
+			return usageErr(fmt.Errorf("--dc-id %d: the local cluster has DCs 1..%d", f.dc, len(cluster.DCs())))
+		}
+		opts.Target = proto.Target{Env: string(env), DC: f.dc, Addr: cluster.Addr(f.dc), ProtocolDC: cluster.ProtocolDC(f.dc),
+			PublicKeys: []*rsa.PublicKey{cluster.PublicKey()}}
+	} else {
+		ro := endpoints.ResolveOptions{}
+		if sess != nil && sess.HostPort() != "" && !sess.AddrFromDC {
+			ro.Addr = sess.HostPort()
+		}
+		ep, err := endpoints.Resolve(env, f.dc, ro)
+		if err != nil {
+			return usageErr(err)
+		}
+		opts.Target = proto.Target{Env: string(env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys}
+	}
+	if sess != nil {
+		opts.PermKey = sess.AuthKey
+		opts.PermSource = sess.PermKey().Source
+	}
+
+	rep := auditLifecycle(ctx, opts)
+	if f.asJSON {
+		enc := json.NewEncoder(stdio.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else if err := writeAuditText(stdio.Out, rep); err != nil {
+		return err
+	}
+	if !rep.OK {
+		msg := "audit failed"
+		if rep.Error != "" {
+			msg += ": " + rep.Error
+		}
+		return &ExitError{Code: ExitFailure, Err: errors.New(msg)}
+	}
+	return nil
+}
+
+// auditLifecycle runs the steps and gathers the report from the driver's events.
+func auditLifecycle(ctx context.Context, opts proto.Options) *auditReport {
+	d := proto.NewDriver(opts)
+	// Renewal stays paused: the audit does one rotation, on purpose.
+	d.SetRenewalPaused(true)
+	var (
+		mu     sync.Mutex
+		events []model.Event
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for ev := range d.Events() {
+			mu.Lock()
+			events = append(events, ev)
+			mu.Unlock()
+		}
+	}()
+
+	t := opts.Target
+	rep := &auditReport{Target: auditTarget{Env: t.Env, DC: t.DC, Addr: t.Addr, ProtocolDC: t.ProtocolDC},
+		Steps: []auditStep{}, Dropped: []string{}, Handshakes: []auditHandshake{}, Events: []string{}}
+	var firstTemp model.KeyID
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"connect", d.Connect}, // perm key, temp key, bind, initConnection + help.getConfig
+		{"get_config", d.GetConfig},
+		{"rotate", func(ctx context.Context) error {
+			if k, ok := d.TempKey(); ok {
+				firstTemp = k.ID
+			}
+			return d.Rotate(ctx)
+		}},
+		{"drop", d.Drop},
+		{"get_config_after_drop", d.GetConfig},
+	}
+	for _, s := range steps {
+		start := time.Now()
+		err := s.run(ctx)
+		st := auditStep{Name: s.name, OK: err == nil, DurationMS: ms(time.Since(start))}
+		if err != nil {
+			st.Err = err.Error()
+			rep.Error = err.Error()
+		}
+		rep.Steps = append(rep.Steps, st)
+		if err != nil {
+			break
+		}
+	}
+	perm := d.PermKey()
+	rep.PermKey = auditPermKey{ID: perm.ID.String(), Fingerprint: perm.Fingerprint, Source: perm.Source}
+	if k, ok := d.TempKey(); ok {
+		rep.TempKey = auditTempKey{ID: k.ID.String(), ExpiresIn: int64(k.ExpiresIn / time.Second), ExpiresAt: k.ExpiresAt.Unix(),
+			Bound: k.Bound, SessionID: fmt.Sprintf("%016x", uint64(k.SessionID))}
+		if firstTemp != 0 && firstTemp != k.ID {
+			rep.TempKey.RotatedFrom = firstTemp.String()
+		}
+	}
+	_ = d.Close()
+	<-done
+
+	for _, ev := range events {
+		switch e := ev.(type) {
+		case model.HandshakeDone:
+			rep.Handshakes = append(rep.Handshakes, toAuditHandshake(e.Transcript))
+		case model.KeysDropped:
+			for _, id := range e.Gone {
+				rep.Dropped = append(rep.Dropped, id.String())
+			}
+		case model.BindFailed:
+			rep.BindFailed = append(rep.BindFailed, e)
+		}
+		if line := describeEvent(ev); line != "" {
+			rep.Events = append(rep.Events, line)
+		}
+	}
+	// The headline handshake is the first temporary key's.
+	for i := range rep.Handshakes {
+		if rep.Handshakes[i].Kind == model.Temporary.String() {
+			rep.Handshake = &rep.Handshakes[i]
+			break
+		}
+	}
+	if rep.Handshake == nil && len(rep.Handshakes) > 0 {
+		rep.Handshake = &rep.Handshakes[0]
+	}
+	rep.OK = rep.Error == "" && len(rep.Steps) == len(steps)
+	for _, h := range rep.Handshakes {
+		for _, c := range h.Checks {
+			rep.OK = rep.OK && c.OK
+		}
+		rep.OK = rep.OK && h.Err == ""
+	}
+	return rep
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func toAuditHandshake(tr model.Transcript) auditHandshake {
+	h := auditHandshake{Kind: tr.Kind.String(), DC: tr.DC, DurationMS: ms(tr.Duration), Values: tr.Values, Err: tr.Err,
+		Messages: []auditMessage{}, Checks: []auditCheck{}}
+	if h.Values == nil {
+		h.Values = []model.Field{}
+	}
+	if tr.KeyID != 0 {
+		h.KeyID = tr.KeyID.String()
+	}
+	for _, m := range tr.Messages {
+		h.Messages = append(h.Messages, auditMessage{Dir: m.Dir.String(), Type: m.Type, Size: m.Size})
+	}
+	for _, c := range tr.Checks {
+		h.Checks = append(h.Checks, auditCheck{Name: c.Name, OK: c.OK, Detail: c.Detail})
+	}
+	return h
+}
+
+// describeEvent is one line per event for the log; "" for events the
+// report shows elsewhere.
+func describeEvent(ev model.Event) string {
+	switch e := ev.(type) {
+	case model.PermKeyReady:
+		return fmt.Sprintf("permanent key %s ready (%s)", e.Key.ID, e.Key.Source)
+	case model.TempKeyCreated:
+		return fmt.Sprintf("temporary key %s made, expires_in %v", e.Key.ID, e.Key.ExpiresIn)
+	case model.TempKeyBound:
+		return fmt.Sprintf("temporary key %s bound to %s, expires_at %d, msg_id %016x, session %016x",
+			e.ID, e.PermID, e.ExpiresAt.Unix(), uint64(e.MsgID), uint64(e.SessionID))
+	case model.BindFailed:
+		return fmt.Sprintf("bind of %s failed: %s (%s)", e.ID, e.Err, e.Advice)
+	case model.TempKeyEnded:
+		return fmt.Sprintf("temporary key %s %s: %s", e.ID, e.How, e.Detail)
+	case model.KeysDropped:
+		return fmt.Sprintf("auth.dropTempAuthKeys except %v; proven gone by -404: %v", e.Except, e.Gone)
+	case model.ConfigFetched:
+		return fmt.Sprintf("help.getConfig: this_dc %d, test_mode %v, %d dc options", e.ThisDC, e.TestMode, len(e.DCs))
+	case model.ClockSynced:
+		return fmt.Sprintf("server clock offset %v", e.Offset)
+	}
+	return ""
+}
+
+func writeAuditText(w io.Writer, rep *auditReport) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "target    %s DC %d at %s (protocol dc %d)\n", rep.Target.Env, rep.Target.DC, rep.Target.Addr, rep.Target.ProtocolDC)
+	for _, h := range rep.Handshakes {
+		fmt.Fprintf(&b, "\n%s key exchange (%.1f ms)", h.Kind, h.DurationMS)
+		if h.KeyID != "" {
+			fmt.Fprintf(&b, " -> key %s", h.KeyID)
+		}
+		b.WriteString("\n")
+		for _, m := range h.Messages {
+			arrow := "->"
+			if m.Dir == model.Received.String() {
+				arrow = "<-"
+			}
+			fmt.Fprintf(&b, "  %s %-22s %4d B\n", arrow, m.Type, m.Size)
+		}
+		for _, v := range h.Values {
+			fmt.Fprintf(&b, "  %-16s %s\n", v.Name, v.Value)
+		}
+		for _, c := range h.Checks {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(&b, "  [%s] %-26s %s\n", mark, c.Name, c.Detail)
+		}
+		if h.Err != "" {
+			fmt.Fprintf(&b, "  error: %s\n", h.Err)
+		}
+	}
+	b.WriteString("\nevents\n")
+	for _, e := range rep.Events {
+		fmt.Fprintf(&b, "  %s\n", e)
+	}
+	b.WriteString("\nsteps\n")
+	for _, s := range rep.Steps {
+		mark := "ok  "
+		if !s.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(&b, "  [%s] %-22s %8.1f ms", mark, s.Name, s.DurationMS)
+		if s.Err != "" {
+			fmt.Fprintf(&b, "  %s", s.Err)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\npermanent key  %s  fingerprint %s  (%s)\n", rep.PermKey.ID, rep.PermKey.Fingerprint, rep.PermKey.Source)
+	if rep.TempKey.ID != "" {
+		fmt.Fprintf(&b, "temporary key  %s  bound %v  expires_at %d\n", rep.TempKey.ID, rep.TempKey.Bound, rep.TempKey.ExpiresAt)
+	}
+	if len(rep.Dropped) > 0 {
+		fmt.Fprintf(&b, "dropped        %s\n", strings.Join(rep.Dropped, ", "))
+	}
+	if rep.OK {
+		b.WriteString("\nPASS: every check and step passed\n")
+	} else {
+		b.WriteString("\nFAIL\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
