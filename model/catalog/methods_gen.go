@@ -49,9 +49,9 @@ return nil
 		Links:       []string{"https://core.telegram.org/api/pfs"},
 		Params: []Param{
 			{Name: "perm_auth_key_id", Type: "long", Description: "Permanent auth_key_id to bind to", GoField: "PermAuthKeyID", GoType: "int64"},
-			{Name: "nonce", Type: "long", Description: "Random long from Binding message contents¹", Links: []string{"https://core.telegram.org#binding-message-contents"}, GoField: "Nonce", GoType: "int64"},
-			{Name: "expires_at", Type: "int", Description: "Unix timestamp to invalidate temporary key, see Binding message contents¹", Links: []string{"https://core.telegram.org#binding-message-contents"}, GoField: "ExpiresAt", GoType: "int"},
-			{Name: "encrypted_message", Type: "bytes", Description: "See Generating encrypted_message¹", Links: []string{"https://core.telegram.org#generating-encrypted-message"}, GoField: "EncryptedMessage", GoType: "[]byte"},
+			{Name: "nonce", Type: "long", Description: "Random long from Binding message contents¹", Links: []string{"https://core.telegram.org/method/auth.bindTempAuthKey#binding-message-contents"}, GoField: "Nonce", GoType: "int64"},
+			{Name: "expires_at", Type: "int", Description: "Unix timestamp to invalidate temporary key, see Binding message contents¹", Links: []string{"https://core.telegram.org/method/auth.bindTempAuthKey#binding-message-contents"}, GoField: "ExpiresAt", GoType: "int"},
+			{Name: "encrypted_message", Type: "bytes", Description: "See Generating encrypted_message¹", Links: []string{"https://core.telegram.org/method/auth.bindTempAuthKey#generating-encrypted-message"}, GoField: "EncryptedMessage", GoType: "[]byte"},
 		},
 		Result: "Bool",
 		Errors: []Error{

@@ -193,6 +193,21 @@ func readTable(dir, name string, n int) (map[string][]string, error) {
 	return out, nil
 }
 
+// anchorLinks repairs in-page links that lost their page on the way into
+// gotd's comments ("https://core.telegram.org#binding-message-contents"):
+// the anchors belong to the method's own reference page.
+func anchorLinks(links []string, reference string) []string {
+	const site = "https://core.telegram.org#"
+	out := make([]string, len(links))
+	for i, l := range links {
+		if anchor, ok := strings.CutPrefix(l, site); ok && reference != "" {
+			l = reference + "#" + anchor
+		}
+		out[i] = l
+	}
+	return out
+}
+
 // assemble joins a schema line with gotd's Go for it, checking that the two
 // agree on the id, the parameters, their order and their flag bits.
 func assemble(c tl.Combinator, r *goRequest, ix *typeIndex) (method, error) {
@@ -202,7 +217,7 @@ func assemble(c tl.Combinator, r *goRequest, ix *typeIndex) (method, error) {
 		TL:          c.String(),
 		Result:      c.Result,
 		Description: r.MethodDoc.Description,
-		Links:       r.MethodDoc.Links,
+		Links:       anchorLinks(r.MethodDoc.Links, r.MethodDoc.Reference),
 		Errors:      r.MethodDoc.Errors,
 		Reference:   r.MethodDoc.Reference,
 		GoMethod:    r.Method,
@@ -235,7 +250,7 @@ func assemble(c tl.Combinator, r *goRequest, ix *typeIndex) (method, error) {
 			Name:        p.Name,
 			Type:        p.Type,
 			Description: desc,
-			Links:       f.Doc.Links,
+			Links:       anchorLinks(f.Doc.Links, r.MethodDoc.Reference),
 			GoField:     f.Name,
 			GoType:      qualify(f.Type),
 		}
