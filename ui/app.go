@@ -95,6 +95,9 @@ type Model struct {
 	showHelp bool
 	dialog   dialog
 	flash    string // a short success note for the status bar
+	// pending are the UI's commands still running; the backend reports
+	// its own actions in State.Busy.
+	pending map[string]bool
 
 	panes     [numScreens]*scrollPane
 	traffic   trafficPane
@@ -135,8 +138,9 @@ func New(opts Options) *Model {
 		st:     model.NewState(),
 		keys:   DefaultKeyMap(),
 		styles: styles.Default(),
-		now:    opts.Clock(),
-		help:   help.New(),
+		now:     opts.Clock(),
+		help:    help.New(),
+		pending: map[string]bool{},
 	}
 	if opts.Keys != nil {
 		m.keys = *opts.Keys
@@ -178,10 +182,11 @@ type (
 	eventsClosed struct{}
 	tickMsg      struct{}
 	actionDone   struct {
-		name string
-		took time.Duration
-		err  error
-		note string // success note for the status bar
+		name    string
+		took    time.Duration
+		err     error
+		note    string // success note for the status bar
+		backend bool   // the backend reported it on the event stream
 	}
 	framesMsg []Frame
 	openedMsg OpenResult
@@ -204,17 +209,14 @@ func (m *Model) Init() tea.Cmd {
 	}
 	if m.opts.Connect && m.opts.Backend != nil {
 		b, phone := m.opts.Backend, m.opts.Phone
-		m.st.Apply(model.ActionStarted{At: m.now, Action: "connect"})
-		cmds = append(cmds, m.spin(), m.run("connect", func(ctx context.Context) (string, error) {
+		cmds = append(cmds, m.start("connect", true, func(ctx context.Context) (string, error) {
 			if err := b.Connect(ctx); err != nil {
 				return "", err
 			}
-			if phone != "" {
-				if err := b.Login(ctx, phone); err != nil {
-					return "", fmt.Errorf("log in %s: %w", phone, err)
-				}
+			if phone == "" {
+				return "connected", nil
 			}
-			return "connected", nil
+			return "connected and logged in", b.Login(ctx, phone)
 		}))
 	}
 	return tea.Batch(cmds...)
@@ -264,15 +266,40 @@ func (m *Model) run(name string, f func(context.Context) (string, error)) tea.Cm
 	}
 }
 
-// start marks an action busy and runs it.
-func (m *Model) start(name string, f func(context.Context) (string, error)) tea.Cmd {
-	if _, busy := m.st.Busy[name]; busy {
+// start runs an action off the event loop. A backend action reports its
+// start and end on the event stream itself; any other (a copy) is reported
+// here, so every action is in the log either way.
+func (m *Model) start(name string, backend bool, f func(context.Context) (string, error)) tea.Cmd {
+	if _, busy := m.st.Busy[name]; busy || m.pending[name] {
 		m.flash = name + " is already running"
 		return nil
 	}
 	m.flash = ""
-	m.st.Apply(model.ActionStarted{At: m.now, Action: name})
-	return tea.Batch(m.spin(), m.run(name, f))
+	m.pending[name] = true
+	if !backend {
+		m.st.Apply(model.ActionStarted{At: m.now, Action: name})
+	}
+	run := m.run(name, f)
+	return tea.Batch(m.spin(), func() tea.Msg {
+		msg := run().(actionDone)
+		msg.backend = backend
+		return msg
+	})
+}
+
+// busy lists what is running, for the status bar and the spinner.
+func (m *Model) busy() []string {
+	names := make([]string, 0, len(m.st.Busy)+len(m.pending))
+	for n := range m.st.Busy {
+		names = append(names, n)
+	}
+	for n := range m.pending {
+		if _, dup := m.st.Busy[n]; !dup {
+			names = append(names, n)
+		}
+	}
+	sortStrings(names)
+	return names
 }
 
 func (m *Model) spin() tea.Cmd {
@@ -329,18 +356,22 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 
 	case actionDone:
-		done := model.ActionDone{At: m.opts.Clock(), Action: msg.name, Duration: msg.took}
-		if msg.err != nil {
-			done.Err = msg.err.Error()
-			m.flash = ""
-		} else {
+		delete(m.pending, msg.name)
+		m.flash = ""
+		if msg.err == nil {
 			m.flash = msg.note
 		}
-		m.st.Apply(done)
+		if !msg.backend {
+			done := model.ActionDone{At: m.opts.Clock(), Action: msg.name, Duration: msg.took}
+			if msg.err != nil {
+				done.Err = msg.err.Error()
+			}
+			m.st.Apply(done)
+		}
 		return nil
 
 	case spinner.TickMsg:
-		if len(m.st.Busy) == 0 {
+		if len(m.busy()) == 0 {
 			m.spinning = false
 			return nil
 		}
@@ -543,7 +574,7 @@ func (m *Model) rotate() tea.Cmd {
 		m.flash = "no connection"
 		return nil
 	}
-	return m.start("rotate", func(ctx context.Context) (string, error) {
+	return m.start("rotate", true, func(ctx context.Context) (string, error) {
 		return "fresh temp key bound", b.Rotate(ctx)
 	})
 }
@@ -553,7 +584,7 @@ func (m *Model) drop() tea.Cmd {
 	if b == nil {
 		return nil
 	}
-	return m.start("drop", func(ctx context.Context) (string, error) {
+	return m.start("drop", true, func(ctx context.Context) (string, error) {
 		return "other temp keys dropped", b.Drop(ctx)
 	})
 }
@@ -563,7 +594,7 @@ func (m *Model) export(dc int) tea.Cmd {
 	if b == nil {
 		return nil
 	}
-	return m.start(fmt.Sprintf("export to DC %d", dc), func(ctx context.Context) (string, error) {
+	return m.start("export", true, func(ctx context.Context) (string, error) {
 		return fmt.Sprintf("DC %d now knows the login", dc), b.Export(ctx, dc)
 	})
 }
@@ -573,7 +604,7 @@ func (m *Model) login(phone string) tea.Cmd {
 	if b == nil {
 		return nil
 	}
-	return m.start("login", func(ctx context.Context) (string, error) {
+	return m.start("login", true, func(ctx context.Context) (string, error) {
 		return "logged in", b.Login(ctx, phone)
 	})
 }
@@ -617,7 +648,7 @@ func (m *Model) copyText(what, text string, secret bool) tea.Cmd {
 	if secret {
 		note += " (cleared in 30 s)"
 	}
-	return m.start("copy "+what, func(ctx context.Context) (string, error) {
+	return m.start("copy "+what, false, func(ctx context.Context) (string, error) {
 		return note, c.Copy(ctx, text, secret)
 	})
 }
@@ -634,7 +665,7 @@ func (m *Model) copySession(f SessionFormat) tea.Cmd {
 	if m.st.User != nil {
 		uid = m.st.User.ID
 	}
-	return m.start("copy "+f.Name+" session", func(ctx context.Context) (string, error) {
+	return m.start("copy "+f.Name+" session", false, func(ctx context.Context) (string, error) {
 		key := b.RevealKey(model.Permanent)
 		defer clear(key)
 		if len(key) == 0 {
@@ -748,12 +779,7 @@ func (m *Model) pickCopy() dialog {
 // else the last error, else the last success note.
 func (m *Model) statusLine() string {
 	s := m.styles
-	if len(m.st.Busy) > 0 {
-		names := make([]string, 0, len(m.st.Busy))
-		for n := range m.st.Busy {
-			names = append(names, n)
-		}
-		sortStrings(names)
+	if names := m.busy(); len(names) > 0 {
 		return m.spinner.View() + " " + s.StatusBusy.Render(strings.Join(names, ", ")+"…")
 	}
 	if m.st.LastErr != "" {

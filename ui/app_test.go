@@ -258,16 +258,19 @@ func TestFailedLoginShowsInStatusAndLog(t *testing.T) {
 		h.keys("backspace")
 	}
 	h.keys("9", "9", "9", "6", "6", "2", "0", "0", "0", "0", "enter")
-	c := h.await("the error", contains("PHONE_CODE_INVALID"))
+	c := h.await("the error", contains("✗ login failed"))
 	if c.State.User != nil {
 		t.Fatal("logged in after a failed login")
 	}
-	if got := h.be.Calls(); !slices.Equal(got, []string{"login 9996620000"}) {
+	if got := h.be.Calls(); !slices.Equal(got, []string{"login 9996620000", "login"}) {
 		t.Fatalf("calls = %v", got)
 	}
 	status := c.View[strings.LastIndex(c.View, "\n")+1:]
-	if !strings.Contains(status, "✗ login failed") {
+	if !strings.Contains(status, "✗ login failed") || !strings.Contains(status, "PHONE_COD") {
 		t.Fatalf("status bar = %q", status)
+	}
+	if !strings.Contains(c.State.LastErr, "PHONE_CODE_INVALID") {
+		t.Fatalf("LastErr = %q", c.State.LastErr)
 	}
 	h.keys("6")
 	h.await("the log entry", contains("login failed after"))

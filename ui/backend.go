@@ -12,7 +12,10 @@ import (
 // Frame); tests drive the UI with synthetic events instead.
 //
 // Every method may block on the network and is only ever called from a
-// tea.Cmd, never from Update or View.
+// tea.Cmd, never from Update or View. Each action (Connect, Rotate, Drop,
+// Export, Login) reports itself on Events with ActionStarted and ActionDone,
+// named connect, rotate, drop, export and login; the UI shows those, and
+// only adds its own success note when the call returns.
 type Backend interface {
 	// Events reports what happened; the UI applies each event to its State.
 	Events() <-chan model.Event
@@ -60,7 +63,9 @@ type OpenAttempt struct {
 type OpenResult struct {
 	Frame    Frame
 	Attempts []OpenAttempt
-	Err      string
+	// Conclusion says what the attempts prove, in one sentence.
+	Conclusion string
+	Err        string
 }
 
 // SessionFormat turns a permanent key into another library's session, for

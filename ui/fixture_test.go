@@ -236,43 +236,63 @@ func (b *fakeBackend) Calls() []string {
 
 func (b *fakeBackend) Events() <-chan model.Event { return b.events }
 
+// act reports an action the way the driver does.
+func (b *fakeBackend) act(name string, f func() error) error {
+	b.record(name)
+	b.events <- model.ActionStarted{At: sec(60), Action: name}
+	err := f()
+	done := model.ActionDone{At: sec(60), Action: name, Duration: 5 * time.Millisecond}
+	if err != nil {
+		err = fmt.Errorf("%s: %w", name, err)
+		done.Err = err.Error()
+	}
+	b.events <- done
+	return err
+}
+
 func (b *fakeBackend) Connect(context.Context) error { b.record("connect"); return nil }
 
 func (b *fakeBackend) Rotate(context.Context) error {
-	b.record("rotate")
-	b.mu.Lock()
-	if len(b.next) == 0 {
+	return b.act("rotate", func() error {
+		b.mu.Lock()
+		if len(b.next) == 0 {
+			b.mu.Unlock()
+			return errors.New("no more keys")
+		}
+		id := b.next[0]
+		b.next = b.next[1:]
 		b.mu.Unlock()
-		return errors.New("no more keys")
-	}
-	id := b.next[0]
-	b.next = b.next[1:]
-	b.mu.Unlock()
-	for _, ev := range temp(id, 60) {
-		b.events <- ev
-	}
-	return nil
+		for _, ev := range temp(id, 60) {
+			b.events <- ev
+		}
+		return nil
+	})
 }
 
 func (b *fakeBackend) Drop(context.Context) error {
-	b.record("drop")
-	b.events <- model.KeysDropped{At: sec(61), Except: []model.KeyID{tempC}}
-	return nil
+	return b.act("drop", func() error {
+		b.events <- model.KeysDropped{At: sec(61), Except: []model.KeyID{tempC}}
+		return nil
+	})
 }
 
 func (b *fakeBackend) Export(_ context.Context, dc int) error {
 	b.record(fmt.Sprintf("export %d", dc))
-	b.events <- model.Exported{At: sec(62), FromDC: 2, ToDC: dc, User: user}
-	return nil
+	return b.act("export", func() error {
+		b.events <- model.Exported{At: sec(62), FromDC: 2, ToDC: dc, User: user}
+		return nil
+	})
 }
 
 func (b *fakeBackend) Login(_ context.Context, phone string) error {
 	b.record("login " + phone)
-	if b.loginErr != nil {
-		return b.loginErr
-	}
-	b.events <- model.LoggedIn{At: sec(63), DC: 2, User: user}
-	return nil
+	return b.act("login", func() error {
+		if b.loginErr != nil {
+			return b.loginErr
+		}
+		b.events <- model.LoggedIn{At: sec(63), DC: 2, User: user}
+		return nil
+	})
 }
 
 func (b *fakeBackend) SetRenewalPaused(p bool) {
@@ -285,12 +305,12 @@ func (b *fakeBackend) Frames() []Frame { return slices.Clone(b.frames) }
 func (b *fakeBackend) OpenFrame(f Frame) OpenResult {
 	b.record(fmt.Sprintf("open %d", f.Seq))
 	if !f.Encrypted() {
-		return OpenResult{Frame: f, Err: "not encrypted: a handshake message, readable by anyone"}
+		return OpenResult{Frame: f, Conclusion: "unencrypted handshake message: readable by anyone on the wire"}
 	}
 	return OpenResult{Frame: f, Attempts: []OpenAttempt{
 		{With: "permanent key", KeyID: permID, Detail: "msg_key does not match"},
 		{With: "its temporary key", KeyID: f.KeyID, OK: true, Type: f.Type},
-	}}
+	}, Conclusion: "opens only with its own temp key"}
 }
 
 // RevealKey returns a recognisable fake key: 0x5a or 0xa5 repeated.

@@ -149,6 +149,9 @@ func renderOpened(st *model.State, s styles.Styles, r OpenResult) string {
 		}
 		b.WriteString(l)
 	}
+	if r.Conclusion != "" {
+		b.WriteString("\n  " + s.Section.Render("⇒") + " " + r.Conclusion)
+	}
 	return b.String()
 }
 
