@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -143,8 +144,7 @@ func TestHostileInputClosesOnlyThatConnection(t *testing.T) {
 func TestConnectionLimit(t *testing.T) {
 	c := startCluster(t, Config{MaxConnsPerDC: 2})
 	a, b := permClient(t, c), permClient(t, c)
-	third := dialRaw(t, c.Addr(1))
-	if _, err := third.exchange(1, 0); !containsCode(err, 429) {
+	if err := floodAnswer(dialRaw(t, c.Addr(1))); !containsCode(err, 429) {
 		t.Fatalf("third connection: %v, want -429", err)
 	}
 	a.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
@@ -154,7 +154,7 @@ func TestConnectionLimit(t *testing.T) {
 func TestInjectedFaults(t *testing.T) {
 	t.Run("transport flood", func(t *testing.T) {
 		c := startCluster(t, Config{Faults: Faults{TransportFloodCount: 1}})
-		if _, err := dialRaw(t, c.Addr(1)).exchange(1, 0); !containsCode(err, 429) {
+		if err := floodAnswer(dialRaw(t, c.Addr(1))); !containsCode(err, 429) {
 			t.Fatalf("first connection: %v, want -429", err)
 		}
 		permClient(t, c).call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
@@ -190,4 +190,43 @@ func TestInjectedFaults(t *testing.T) {
 			t.Fatalf("dc 10001: %v", err)
 		}
 	})
+}
+
+// floodAnswer reads what the DC says to a connection it refuses: the
+// transport error comes as soon as the transport is known.
+func floodAnswer(rc *rawClient) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var b bin.Buffer
+	return rc.conn.Recv(ctx, &b)
+}
+
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	c, err := Start(context.Background(), Config{SweepEvery: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := c.Subscribe()
+	nc, err := net.Dial("tcp", c.Addr(2)) // an idle connection mid-header
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	rc := dialRaw(t, c.Addr(1))
+	rc.mustExchange(1, 0)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := <-events; ok {
+		for range events {
+		}
+	}
+	for i := 0; runtime.NumGoroutine() > before; i++ {
+		if i > 200 {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
