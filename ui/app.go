@@ -133,11 +133,11 @@ func New(opts Options) *Model {
 		opts.Events = opts.Backend.Events()
 	}
 	m := &Model{
-		opts:   opts,
-		ctx:    opts.Context,
-		st:     model.NewState(),
-		keys:   DefaultKeyMap(),
-		styles: styles.Default(),
+		opts:    opts,
+		ctx:     opts.Context,
+		st:      model.NewState(),
+		keys:    DefaultKeyMap(),
+		styles:  styles.Default(),
 		now:     opts.Clock(),
 		help:    help.New(),
 		pending: map[string]bool{},
@@ -174,6 +174,7 @@ type Capture struct {
 	View   string
 	Screen Screen
 	State  *model.State
+	Busy   []string // actions still running, the backend's and the UI's
 }
 
 // Messages the app sends itself.
@@ -349,7 +350,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 	case CaptureMsg:
 		m.sync()
-		msg.Reply <- Capture{View: m.View(), Screen: m.screen, State: m.st.Clone()}
+		msg.Reply <- Capture{View: m.View(), Screen: m.screen, State: m.st.Clone(), Busy: m.busy()}
 		return nil
 
 	case eventsClosed:

@@ -122,6 +122,15 @@ func (h *harness) await(what string, cond func(Capture) bool) Capture {
 	}
 }
 
+// idleAfter holds once action has finished and been logged as done, and
+// nothing else runs.
+func idleAfter(action string) func(Capture) bool {
+	return func(c Capture) bool {
+		log := c.State.Log
+		return len(c.Busy) == 0 && len(log) > 0 && strings.HasPrefix(log[len(log)-1].Text, action+" done")
+	}
+}
+
 func contains(s string) func(Capture) bool {
 	return func(c Capture) bool { return strings.Contains(c.View, s) }
 }
@@ -203,7 +212,7 @@ func TestTabsMoveBetweenScreens(t *testing.T) {
 func TestBindRotates(t *testing.T) {
 	h := newHarness(t, 120, 40, demoEvents())
 	h.keys("b")
-	c := h.await("the new key", func(c Capture) bool { return c.State.CurrentID == tempD && len(c.State.Busy) == 0 })
+	c := h.await("the new key", idleAfter("rotate"))
 	if old, _ := c.State.Temp(tempC); old.End != model.Rotated {
 		t.Fatalf("previous key ended %s, want rotated", old.End)
 	}
@@ -225,14 +234,14 @@ func TestDropAsksFirst(t *testing.T) {
 		t.Fatalf("cancelled drop called %v", calls)
 	}
 	h.keys("d", "y")
-	h.await("the drop", func(c Capture) bool { return slices.Contains(h.be.Calls(), "drop") && len(c.State.Busy) == 0 })
+	h.await("the drop", idleAfter("drop"))
 }
 
 func TestExportPicksDC(t *testing.T) {
 	h := newHarness(t, 80, 24, demoEvents())
 	// DC 2 is home, so the picker offers 1 and 3; move down to 3.
 	h.keys("e", "down", "enter")
-	c := h.await("the export", func(c Capture) bool { return len(c.State.Busy) == 0 && slices.Contains(h.be.Calls(), "export 3") })
+	c := h.await("the export", idleAfter("export"))
 	if _, ok := c.State.Authorized[3]; !ok {
 		t.Fatalf("authorized = %v", c.State.Authorized)
 	}
