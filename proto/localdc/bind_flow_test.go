@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/mt"
+	"github.com/gotd/td/proto"
 	"github.com/gotd/td/tg"
 
 	"tgpfs/model"
@@ -286,4 +289,51 @@ func TestWrongDCGets444(t *testing.T) {
 	if !containsCode(err, 444) {
 		t.Fatalf("err %v, want transport error -444", err)
 	}
+}
+
+// TestBindWrappedOrInContainer sends the bind the ways real clients do:
+// inside invokeWithLayer(initConnection(...)) as tdlib does, and as one
+// message of a container, where the inner msg_id is the message's own.
+func TestBindWrappedOrInContainer(t *testing.T) {
+	c := startCluster(t, Config{})
+	base := newPFSClient(t, c, 3, time.Hour)
+
+	t.Run("invokeWithLayer(initConnection(bind))", func(t *testing.T) {
+		p := newTempClient(t, c, 3, time.Hour, base.perm, base.permSalt, nil)
+		b := p.goodBind()
+		enc, err := crypto.EncryptBindMessage(rand.Reader, b.sealWith, b.innerID, &b.inner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &tg.AuthBindTempAuthKeyRequest{PermAuthKeyID: b.outerPerm, Nonce: b.nonce, ExpiresAt: b.expiresAt, EncryptedMessage: enc}
+		var ok tg.BoolBox
+		p.callWithID(b.msgID, encode(t, withLayer(229, req))).decode(t, &ok)
+		if keys := c.TempKeys(3, model.KeyID(base.perm.IntID())); len(keys) != 1 || keys[0].ID != model.KeyID(p.temp.IntID()) {
+			t.Fatalf("temp keys %+v", keys)
+		}
+	})
+	t.Run("in a container", func(t *testing.T) {
+		p := newTempClient(t, c, 3, time.Hour, base.perm, base.permSalt, nil)
+		b := p.goodBind()
+		_, seq := p.nextMsg(true)
+		enc, err := crypto.EncryptBindMessage(rand.Reader, b.sealWith, b.innerID, &b.inner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := encode(t, &tg.AuthBindTempAuthKeyRequest{PermAuthKeyID: b.outerPerm, Nonce: b.nonce, ExpiresAt: b.expiresAt, EncryptedMessage: enc})
+		ping := encode(t, &mt.PingRequest{PingID: 9})
+		pingID, pseq := p.nextMsg(true)
+		var cont bin.Buffer
+		_ = (&proto.MessageContainer{Messages: []proto.Message{
+			{ID: b.msgID, SeqNo: int(seq), Bytes: len(body), Body: body},
+			{ID: pingID, SeqNo: int(pseq), Bytes: len(ping), Body: ping},
+		}}).Encode(&cont)
+		cid, _ := p.nextMsg(false)
+		p.sendRaw(p.salt, p.sess, cid, pseq+1, cont.Buf)
+		var ok tg.BoolBox
+		p.await(b.msgID).decode(t, &ok)
+		if _, isTrue := ok.Bool.(*tg.BoolTrue); !isTrue {
+			t.Fatalf("bind in a container: %v", ok.Bool)
+		}
+	})
 }

@@ -236,3 +236,32 @@ func TestBindVectorOneFieldWrong(t *testing.T) {
 		t.Fatal("opened with the wrong permanent key")
 	}
 }
+
+// TestLegacyAndTempInnerData: the legacy p_q_inner_data (no dc field) still
+// makes a permanent key, and p_q_inner_data_temp_dc a temporary one with
+// its expires_in.
+func TestLegacyAndTempInnerData(t *testing.T) {
+	var in mt.PQInnerDataDC
+	if err := in.Decode(&bin.Buffer{Buf: unhex(t, samplePQInnerDC)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		inner bin.Encoder
+		kind  model.KeyKind
+		ttl   time.Duration
+	}{
+		{"p_q_inner_data", &mt.PQInnerData{Pq: in.Pq, P: in.P, Q: in.Q, Nonce: in.Nonce, ServerNonce: in.ServerNonce, NewNonce: in.NewNonce}, model.Permanent, 0},
+		{"p_q_inner_data_temp_dc", &mt.PQInnerDataTempDC{Pq: in.Pq, P: in.P, Q: in.Q, Nonce: in.Nonce, ServerNonce: in.ServerNonce, NewNonce: in.NewNonce, DC: 2, ExpiresIn: 3600}, model.Temporary, time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := sampleExchange(t, 2)
+			if _, err := x.serverDHParams(sampleReqDH(t, x, encode(t, tc.inner))); err != nil {
+				t.Fatalf("server_DH_params: %v", err)
+			}
+			if x.kind != tc.kind || x.expiresIn != tc.ttl {
+				t.Fatalf("kind %v expires_in %v, want %v %v", x.kind, x.expiresIn, tc.kind, tc.ttl)
+			}
+		})
+	}
+}
