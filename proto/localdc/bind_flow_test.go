@@ -3,6 +3,7 @@ package localdc
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"testing"
 	"time"
 
@@ -336,4 +337,36 @@ func TestBindWrappedOrInContainer(t *testing.T) {
 			t.Fatalf("bind in a container: %v", ok.Bool)
 		}
 	})
+}
+
+// TestBindWhileAnotherConnectionUsesTheKey runs a bind on one connection
+// while a second connection uses the same temporary key (run with -race).
+func TestBindWhileAnotherConnectionUsesTheKey(t *testing.T) {
+	c := startCluster(t, Config{})
+	p := newPFSClient(t, c, 1, time.Hour)
+	q := dialRaw(t, c.Addr(1))
+	q.use(p.temp, p.tempSalt)
+	got := make(chan string, 20)
+	go func() {
+		defer close(got)
+		for range 20 {
+			a := q.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}})
+			if a.rpcErr == nil {
+				got <- fmt.Sprintf("%+v", a)
+				continue
+			}
+			got <- a.errType()
+		}
+	}()
+	p.mustBind(t)
+	var last string
+	for e := range got {
+		if e != "AUTH_KEY_PERM_EMPTY" && e != "AUTH_KEY_UNREGISTERED" {
+			t.Fatalf("users.getUsers on a key being bound: %q", e)
+		}
+		last = e
+	}
+	if e := q.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}}).errType(); e != "AUTH_KEY_UNREGISTERED" {
+		t.Fatalf("after the bind: %q (last during: %q)", e, last)
+	}
 }

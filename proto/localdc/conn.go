@@ -121,13 +121,12 @@ func (s *serverConn) handleUnencrypted(frame []byte) error {
 	if err := out.Encode(&b); err != nil {
 		return fmt.Errorf("encode unencrypted message: %w", err)
 	}
-	if err := s.fc.Write(&b); err != nil {
-		return err
-	}
+	// The key must exist before the client hears dh_gen_ok: it may use it
+	// on another connection at once.
 	if made != nil {
 		s.c.addKey(s.d, made)
 	}
-	return nil
+	return s.fc.Write(&b)
 }
 
 // handleEncrypted decrypts an MTProto 2.0 message and handles it.

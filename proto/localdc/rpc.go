@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -126,15 +127,18 @@ func (s *serverConn) fail(m inMsg, method uint32, e *tgerr.Error, detail string)
 	if detail != "" {
 		d += " (" + detail + ")"
 	}
-	s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvRPCError, KeyID: m.key.id, KeyKind: m.key.kind, PermID: m.key.permID, Detail: d})
+	s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvRPCError, KeyID: m.key.id, KeyKind: m.key.kind, PermID: s.c.boundTo(m.key), Detail: d})
 	return &mt.RPCError{ErrorCode: e.Code, ErrorMessage: e.Message}
 }
+
+// typeNames is gotd's id -> TL name map, built once.
+var typeNames = sync.OnceValue(tg.TypesMap)
 
 func methodName(id uint32) string {
 	if id == 0 {
 		return "?"
 	}
-	if n, ok := tg.TypesMap()[id]; ok {
+	if n, ok := typeNames()[id]; ok {
 		return n
 	}
 	return fmt.Sprintf("#%08x", id)
@@ -142,7 +146,7 @@ func methodName(id uint32) string {
 
 // api dispatches an unwrapped API call.
 func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-	if m.key.kind == model.Temporary && !m.key.bound() && !unboundAllowed[id] {
+	if m.key.kind == model.Temporary && s.c.boundTo(m.key) == 0 && !unboundAllowed[id] {
 		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY")
 	}
 	if e := s.c.injectedFault(m, id); e != nil {
@@ -245,6 +249,14 @@ func (c *Cluster) injectedFault(m inMsg, id uint32) *tgerr.Error {
 		}
 	}
 	return nil
+}
+
+// boundTo returns the permanent key a temporary key is bound to, 0 if
+// none. Another connection may bind the same key at any moment.
+func (c *Cluster) boundTo(k *authKey) model.KeyID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return k.permID
 }
 
 // permFor returns the permanent key a request acts as: the key itself, or
