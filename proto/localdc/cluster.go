@@ -109,6 +109,8 @@ type Cluster struct {
 	codes   map[string]string // phone_code_hash -> phone
 	faults  faultState
 	saveErr error // last failure to write StatePath
+	// otherState holds state-file keys of DCs this run does not have.
+	otherState []permState
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -3,7 +3,6 @@ package localdc
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -310,5 +309,3 @@ func (x *serverExchange) dhGen(r *mt.SetClientDHParamsRequest) (bin.Encoder, *ma
 	*x = serverExchange{dc: x.dc, key: x.key, fp: x.fp, now: x.now}
 	return answer, made, nil
 }
-
-var errNotHandshake = errors.New("not a handshake message")

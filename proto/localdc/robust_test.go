@@ -230,3 +230,31 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestStateKeepsKeysOfDCsARunDoesNotHave(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dc.state")
+	c1, err := Start(context.Background(), Config{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2 := dialRaw(t, c1.Addr(2)).mustExchange(2, 0)
+	_ = c1.Close()
+
+	c2, err := Start(context.Background(), Config{DCs: 1, StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialRaw(t, c2.Addr(1)).mustExchange(1, 0) // a change, so the one-DC run writes the file
+	_ = c2.Close()
+	if err := c2.StateErr(); err != nil {
+		t.Fatal(err)
+	}
+
+	c3 := startCluster(t, Config{StatePath: path})
+	if perms := c3.PermKeys(2); len(perms) != 1 || perms[0].ID != model.KeyID(k2.IntID()) {
+		t.Fatalf("dc 2 keys after a one-DC run: %+v", perms)
+	}
+	if perms := c3.PermKeys(1); len(perms) != 1 {
+		t.Fatalf("dc 1 keys: %+v", perms)
+	}
+}

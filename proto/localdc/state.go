@@ -69,8 +69,14 @@ func (c *Cluster) loadState() error {
 	c.nextUID = max(c.nextUID, st.NextUserID)
 	for _, p := range st.PermKeys {
 		d := c.dc(p.DC)
-		if d == nil || len(p.Key) != 256 {
-			continue // a DC this run does not have, or a damaged entry
+		if d == nil {
+			// A DC this run does not have (fewer --dcs): kept as is, so
+			// a later run with more DCs finds its keys again.
+			c.otherState = append(c.otherState, p)
+			continue
+		}
+		if len(p.Key) != 256 {
+			continue // a damaged entry
 		}
 		var key crypto.Key
 		copy(key[:], p.Key)
@@ -101,6 +107,7 @@ func (c *Cluster) saveStateLocked() {
 	for _, u := range c.users {
 		st.Users = append(st.Users, u)
 	}
+	st.PermKeys = append(st.PermKeys, c.otherState...)
 	for _, d := range c.dcs {
 		for _, k := range d.keys {
 			if k.kind == model.Permanent {
