@@ -2,14 +2,12 @@ package soak
 
 import (
 	"context"
-	"crypto/rsa"
 	"os"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
-	"tgpfs/proto"
 	"tgpfs/proto/localdc"
 )
 
@@ -34,10 +32,6 @@ func startDC(t testing.TB, cfg localdc.Config) *localdc.Cluster {
 		t.Fatalf("start local DC: %v", err)
 	}
 	return c
-}
-
-func target(c *localdc.Cluster) proto.Target {
-	return proto.Target{Env: "local", DC: 1, Addr: c.Addr(1), ProtocolDC: c.ProtocolDC(1), PublicKeys: []*rsa.PublicKey{c.PublicKey()}}
 }
 
 // settleGoroutines waits for the goroutine count to come back to base and

@@ -59,7 +59,7 @@ func TestLoad(t *testing.T) {
 		}
 	}()
 
-	res := Load(context.Background(), LoadConfig{Target: target(dc), Clients: clients, Duration: time.Duration(seconds) * time.Second})
+	res := Load(context.Background(), LoadConfig{Target: Target(dc), Clients: clients, Duration: time.Duration(seconds) * time.Second})
 	close(stopSampling)
 	sampling.Wait()
 	_ = dc.Close()
