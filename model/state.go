@@ -68,6 +68,10 @@ type State struct {
 	// the one in use, zero when there is none.
 	Temps     []TempKey
 	CurrentID KeyID
+	// BoundTo maps each bound temporary key to its permanent key. A key
+	// bound to another permanent key belongs to another DC (an export)
+	// and never becomes the current one.
+	BoundTo map[KeyID]KeyID
 
 	// Handshake is the transcript of the last key exchange; Handshakes
 	// counts them all.
@@ -94,6 +98,9 @@ type State struct {
 	ServerEvents []ServerEvent
 
 	Log []LogEntry
+	// clockKnown is set once a ClockSynced arrived, so the first offset
+	// is logged even when it is zero.
+	clockKnown bool
 	// LastErr is the one line the status bar shows; cleared when the same
 	// kind of action next succeeds.
 	LastErr string
@@ -105,6 +112,7 @@ func NewState() *State {
 		Authorized: map[int]User{},
 		Busy:       map[string]time.Time{},
 		Server:     map[KeyID]ServerKey{},
+		BoundTo:    map[KeyID]KeyID{},
 	}
 }
 
@@ -117,6 +125,7 @@ func (s *State) Clone() *State {
 	c.Authorized = maps.Clone(s.Authorized)
 	c.Busy = maps.Clone(s.Busy)
 	c.Server = maps.Clone(s.Server)
+	c.BoundTo = maps.Clone(s.BoundTo)
 	c.Handshake.Messages = slices.Clone(s.Handshake.Messages)
 	c.Handshake.Values = slices.Clone(s.Handshake.Values)
 	c.Handshake.Checks = slices.Clone(s.Handshake.Checks)
@@ -183,7 +192,7 @@ func (s *State) RenewsIn(now time.Time) time.Duration {
 }
 
 // ServerKeys returns what the local DCs hold, for perm (every key when perm is
-// zero): the permanent key first, then temporary keys by expiry.
+// zero): by DC, the permanent key first, then temporary keys by expiry.
 func (s *State) ServerKeys(perm KeyID) []ServerKey {
 	var out []ServerKey
 	for _, k := range s.Server {
@@ -192,6 +201,9 @@ func (s *State) ServerKeys(perm KeyID) []ServerKey {
 		}
 	}
 	slices.SortFunc(out, func(a, b ServerKey) int {
+		if a.DC != b.DC {
+			return a.DC - b.DC
+		}
 		if a.Kind != b.Kind {
 			return int(a.Kind) - int(b.Kind)
 		}
@@ -203,16 +215,34 @@ func (s *State) ServerKeys(perm KeyID) []ServerKey {
 	return out
 }
 
-// Expire marks the current key expired once local time now has passed its
-// expires_at (server time). The driver reports expiry too, through -404 or a
-// TempKeyEnded; this keeps the screen honest when it has not yet.
+// Expire marks every live bound key expired once local time now has passed
+// its expires_at (server time), and reports whether it marked any. The
+// driver reports expiry too, through -404 or a TempKeyEnded; this keeps the
+// screen honest when it has not yet.
 func (s *State) Expire(now time.Time) bool {
-	k, ok := s.Current()
-	if !ok || !k.Bound || k.ExpiresAt.IsZero() || k.Remaining(now, s.ClockOffset) > 0 {
+	var ended []KeyID
+	for _, k := range s.Temps {
+		if k.End == Live && k.Bound && !k.ExpiresAt.IsZero() && k.Remaining(now, s.ClockOffset) == 0 {
+			ended = append(ended, k.ID)
+		}
+	}
+	for _, id := range ended {
+		s.Apply(TempKeyEnded{At: now, ID: id, How: Expired, Detail: "expires_at passed"})
+	}
+	return len(ended) > 0
+}
+
+// Foreign reports whether temporary key id belongs to another DC than the
+// permanent key's: made on it, or bound to another permanent key.
+func (s *State) Foreign(id KeyID) bool {
+	if !s.HasPerm {
 		return false
 	}
-	s.Apply(TempKeyEnded{At: now, ID: k.ID, How: Expired, Detail: "expires_at passed"})
-	return true
+	if p, ok := s.BoundTo[id]; ok && p != 0 {
+		return p != s.Perm.ID
+	}
+	k, ok := s.Temp(id)
+	return ok && k.DC != 0 && s.Perm.DC != 0 && k.DC != s.Perm.DC
 }
 
 // Apply changes the state by one event.
@@ -226,19 +256,26 @@ func (s *State) Apply(ev Event) {
 	if s.Server == nil {
 		s.Server = map[KeyID]ServerKey{}
 	}
+	if s.BoundTo == nil {
+		s.BoundTo = map[KeyID]KeyID{}
+	}
 	switch e := ev.(type) {
 	case ConnChanged:
+		same := s.Conn == e.Phase && s.Target == e.Target && e.Err == ""
 		s.Target, s.Conn, s.ConnErr = e.Target, e.Phase, e.Err
 		line := fmt.Sprintf("%s %s DC %d (%s)", e.Phase, e.Target.Env, e.Target.DC, e.Target.Addr)
-		if e.Err != "" {
+		switch {
+		case e.Err != "":
 			s.errorf(e.At, "%s: %s", line, e.Err)
-		} else {
+		case !same:
 			s.logf(e.At, "%s", line)
 		}
 
 	case ClockSynced:
-		s.ClockOffset = e.Offset
-		s.logf(e.At, "server clock offset %s", e.Offset.Round(time.Millisecond))
+		if s.ClockOffset != e.Offset || !s.clockKnown {
+			s.logf(e.At, "server clock offset %s", e.Offset.Round(time.Millisecond))
+		}
+		s.ClockOffset, s.clockKnown = e.Offset, true
 
 	case HandshakeDone:
 		s.Handshake = e.Transcript
@@ -246,7 +283,7 @@ func (s *State) Apply(ev Event) {
 		t := e.Transcript
 		if t.Passed() {
 			s.logf(e.At, "%s key exchange with DC %d: key %s, %d checks passed in %s",
-				t.Kind, t.DC, t.KeyID, len(t.Checks), t.Duration.Round(time.Millisecond))
+				t.Kind, t.DC, t.KeyID, len(t.Checks), took(t.Duration))
 			break
 		}
 		why := t.Err
@@ -273,7 +310,7 @@ func (s *State) Apply(ev Event) {
 		} else {
 			s.Temps = append(s.Temps, k)
 		}
-		if cur, ok := s.Current(); !ok || !cur.Bound || cur.End != Live {
+		if cur, ok := s.Current(); (!ok || !cur.Bound || cur.End != Live) && !s.Foreign(k.ID) {
 			s.CurrentID = k.ID
 		}
 		s.logf(e.At, "temporary key %s created on DC %d, expires_in %s", k.ID, k.DC, k.ExpiresIn)
@@ -292,13 +329,25 @@ func (s *State) Apply(ev Event) {
 		if k.ExpiresIn == 0 && !e.ExpiresAt.IsZero() {
 			k.ExpiresIn = e.ExpiresAt.Sub(e.At.Add(s.ClockOffset)).Round(time.Second)
 		}
+		if e.PermID != 0 {
+			s.BoundTo[e.ID] = e.PermID
+		}
+		line := fmt.Sprintf("temporary key %s bound to permanent key %s, expires_at %s (server)",
+			e.ID, e.PermID, e.ExpiresAt.UTC().Format(time.TimeOnly))
+		if s.Foreign(e.ID) {
+			// Another DC's key (an export): it does not replace ours.
+			if s.CurrentID == e.ID {
+				s.CurrentID = s.latestBoundLive()
+			}
+			s.logf(e.At, "%s, on DC %d", line, k.DC)
+			break
+		}
 		if prev := s.CurrentID; prev != 0 && prev != e.ID {
 			s.end(e.At, prev, Rotated, "replaced by "+e.ID.String())
 		}
 		s.CurrentID = e.ID
 		s.LastBind = nil
-		s.logf(e.At, "temporary key %s bound to permanent key %s, expires_at %s (server)",
-			e.ID, e.PermID, e.ExpiresAt.UTC().Format(time.TimeOnly))
+		s.logf(e.At, "%s", line)
 
 	case BindFailed:
 		f := e
@@ -379,15 +428,18 @@ func (s *State) Apply(ev Event) {
 	case ActionDone:
 		delete(s.Busy, e.Action)
 		if e.Err != "" {
-			s.errorf(e.At, "%s failed after %s: %s", e.Action, e.Duration.Round(time.Millisecond), e.Err)
+			s.errorf(e.At, "%s failed after %s: %s", e.Action, took(e.Duration), e.Err)
 			break
 		}
 		if strings.HasPrefix(s.LastErr, e.Action+" ") {
 			s.LastErr = ""
 		}
-		s.logf(e.At, "%s done in %s", e.Action, e.Duration.Round(time.Millisecond))
+		s.logf(e.At, "%s done in %s", e.Action, took(e.Duration))
 
 	case RenewalChanged:
+		if s.RenewalPaused == e.Paused && s.RenewAt.Equal(e.RenewAt) {
+			break
+		}
 		s.RenewalPaused, s.RenewAt = e.Paused, e.RenewAt
 		switch {
 		case e.Paused:
@@ -439,7 +491,9 @@ func (s *State) end(at time.Time, id KeyID, how TempEnd, detail string) {
 	}
 	k := &s.Temps[i]
 	if how == NotFound && (k.End == Dropped || k.End == Expired) {
-		k.EndDetail = strings.TrimPrefix(k.EndDetail+"; confirmed by -404", "; ")
+		if !strings.Contains(k.EndDetail, "-404") {
+			k.EndDetail = strings.TrimPrefix(k.EndDetail+"; confirmed by -404", "; ")
+		}
 		return
 	}
 	if k.End == Failed && how != Failed {
@@ -452,10 +506,11 @@ func (s *State) tempIndex(id KeyID) int {
 	return slices.IndexFunc(s.Temps, func(k TempKey) bool { return k.ID == id })
 }
 
-// latestBoundLive is the newest bound key that is still live, or zero.
+// latestBoundLive is the newest bound key of this DC that is still live, or
+// zero.
 func (s *State) latestBoundLive() KeyID {
 	for i := len(s.Temps) - 1; i >= 0; i-- {
-		if k := s.Temps[i]; k.Bound && k.End == Live {
+		if k := s.Temps[i]; k.Bound && k.End == Live && !s.Foreign(k.ID) {
 			return k.ID
 		}
 	}
@@ -478,6 +533,14 @@ func (s *State) trimLog() {
 	if n := len(s.Log) - MaxLog; n > 0 {
 		s.Log = slices.Delete(s.Log, 0, n)
 	}
+}
+
+// took renders how long something took, to the millisecond.
+func took(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func idList(ids []KeyID) string {

@@ -232,6 +232,49 @@ func TestApply(t *testing.T) {
 			},
 		},
 		{
+			name: "export: the target DC's temporary key is recorded but does not replace ours",
+			events: seq(live, []Event{
+				LoggedIn{At: at(1), DC: 2, User: User{ID: 7}},
+				TempKeyCreated{At: at(5), Key: TempKey{ID: temp2, DC: 3, ExpiresIn: 90 * time.Second}},
+				TempKeyBound{At: at(5), ID: temp2, PermID: KeyID(0x5555), ExpiresAt: at(95)},
+				Exported{At: at(5), FromDC: 2, ToDC: 3, User: User{ID: 7}},
+			}),
+			check: func(t *testing.T, s *State) {
+				if k, _ := s.Current(); k.ID != temp1 {
+					t.Fatalf("current = %s, want %s", k.ID, temp1)
+				}
+				if k, _ := s.Temp(temp1); k.End != Live {
+					t.Fatalf("our key ended %s", k.End)
+				}
+				if !s.Foreign(temp2) || s.Foreign(temp1) || s.BoundTo[temp2] != KeyID(0x5555) {
+					t.Fatalf("foreign(%s) = %v, foreign(%s) = %v", temp2, s.Foreign(temp2), temp1, s.Foreign(temp1))
+				}
+				// The export's key expires on its own clock.
+				if !s.Expire(at(95)) {
+					t.Fatal("nothing expired at 95s")
+				}
+				if k, _ := s.Temp(temp2); k.End != Expired {
+					t.Fatalf("export key end = %s", k.End)
+				}
+			},
+		},
+		{
+			name: "repeated reports are logged once",
+			events: []Event{
+				RenewalChanged{At: at(0), RenewAt: at(60)},
+				RenewalChanged{At: at(1), RenewAt: at(60)},
+				ClockSynced{At: at(2)},
+				ClockSynced{At: at(3)},
+				ConnChanged{At: at(4), Target: Target{Env: "local", DC: 2}, Phase: Connected},
+				ConnChanged{At: at(5), Target: Target{Env: "local", DC: 2}, Phase: Connected},
+			},
+			check: func(t *testing.T, s *State) {
+				if len(s.Log) != 3 {
+					t.Fatalf("log = %+v, want 3 lines", s.Log)
+				}
+			},
+		},
+		{
 			name: "failed login: busy cleared, error in status and log, nobody logged in",
 			events: []Event{
 				ActionStarted{At: at(1), Action: "login"},
@@ -346,7 +389,7 @@ func TestApply(t *testing.T) {
 func TestLogIsBounded(t *testing.T) {
 	s := NewState()
 	for i := range MaxLog + 10 {
-		s.Apply(ClockSynced{At: at(i)})
+		s.Apply(ClockSynced{At: at(i), Offset: time.Duration(i)})
 	}
 	if len(s.Log) != MaxLog || s.Log[0].At != at(10) {
 		t.Fatalf("log has %d entries starting at %s", len(s.Log), s.Log[0].At)
