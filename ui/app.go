@@ -645,12 +645,9 @@ func (m *Model) copyText(what, text string, secret bool) tea.Cmd {
 		m.st.Apply(model.ActionDone{At: m.now, Action: "copy " + what, Err: "no clipboard"})
 		return nil
 	}
-	note := "copied " + what
-	if secret {
-		note += " (cleared in 30 s)"
-	}
-	return m.start("copy "+what, false, func(ctx context.Context) (string, error) {
-		return note, c.Copy(ctx, text, secret)
+	return m.start("copy "+what, false, func(context.Context) (string, error) {
+		where, err := c.Copy(text, secret)
+		return copiedNote(what, where, secret), err
 	})
 }
 
@@ -676,8 +673,20 @@ func (m *Model) copySession(f SessionFormat) tea.Cmd {
 		if err != nil {
 			return "", fmt.Errorf("encode %s session: %w", f.Name, err)
 		}
-		return f.Name + " session copied (cleared in 30 s)", c.Copy(ctx, s, true)
+		where, err := c.Copy(s, true)
+		return copiedNote(f.Name+" session", where, true), err
 	})
+}
+
+func copiedNote(what, where string, secret bool) string {
+	note := "copied " + what
+	if where != "" {
+		note += " to the " + where
+	}
+	if secret {
+		note += "; cleared in 30 s"
+	}
+	return note
 }
 
 func (m *Model) copySnippet() tea.Cmd {

@@ -75,7 +75,8 @@ type SessionFormat struct {
 	Encode func(key []byte, dc int, addr string, userID int64) (string, error)
 }
 
-// Clipboard copies text; secret text is cleared again after a while.
+// Clipboard copies text and says where it went; secret text is cleared
+// again after a while. internal/clipboard's Clipboard is one.
 type Clipboard interface {
-	Copy(ctx context.Context, text string, secret bool) error
+	Copy(text string, secret bool) (where string, err error)
 }

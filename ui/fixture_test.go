@@ -333,11 +333,11 @@ type memClipboard struct {
 	copied []string
 }
 
-func (c *memClipboard) Copy(_ context.Context, text string, _ bool) error {
+func (c *memClipboard) Copy(text string, _ bool) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.copied = append(c.copied, text)
-	return nil
+	return "test clipboard", nil
 }
 
 func (c *memClipboard) Copied() []string {

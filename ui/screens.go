@@ -144,7 +144,11 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 		line(row(s, "session", fmt.Sprintf("%016x", uint64(cur.SessionID))))
 		line(row(s, "created", fmt.Sprintf("%s  expires_in %s", clock(cur.CreatedAt), countdown(cur.ExpiresIn))))
 		if cur.Bound {
-			line(row(s, "bound", fmt.Sprintf("%s  to %s", clock(cur.BoundAt), s.KeyID.Render(st.Perm.ID.String()))))
+			to, ok := st.BoundTo[cur.ID]
+			if !ok {
+				to = st.Perm.ID
+			}
+			line(row(s, "bound", fmt.Sprintf("%s  to %s", clock(cur.BoundAt), s.KeyID.Render(to.String()))))
 			line(row(s, "expires_at", clock(cur.ExpiresAt)+s.Dim.Render(" server time")+offsetNote(st.ClockOffset, s)))
 			left := cur.Remaining(now, st.ClockOffset)
 			barW := min(max(width-labelWidth-16, 10), 48)
@@ -178,8 +182,12 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 		}
 		l := fmt.Sprintf("  %s %s  %s  %s", es.Render(endSymbol(k.End)), s.KeyID.Render(k.ID.String()),
 			es.Render(pad(k.End.String(), 12)), when)
-		if k.EndDetail != "" {
-			l += s.Dim.Render("  " + k.EndDetail)
+		detail := k.EndDetail
+		if st.Foreign(k.ID) {
+			detail = strings.TrimSuffix(fmt.Sprintf("DC %d, for the export; %s", k.DC, detail), "; ")
+		}
+		if detail != "" {
+			l += s.Dim.Render("  " + detail)
 		}
 		line(l)
 	}
@@ -318,15 +326,9 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 	if len(st.Server) == 0 && len(st.ServerEvents) == 0 {
 		return s.Dim.Render("No server events: the Server screen shows what an embedded local DC holds.")
 	}
-	permID := model.KeyID(0)
-	title := "Keys the local DCs hold"
-	if st.HasPerm {
-		permID = st.Perm.ID
-		title += " for permanent key " + s.KeyID.Render(permID.String())
-	}
-	line(s.Section.Render(title))
+	line(s.Section.Render("Keys the local DCs hold") + s.Dim.Render("  (what the server would answer; ● accepted, ○ gets -404)"))
 	line(s.Label.Render(fmt.Sprintf("  %-4s %-10s %-16s  %-9s %-9s %s", "DC", "kind", "id", "state", "expires", "left")))
-	for _, k := range st.ServerKeys(permID) {
+	for _, k := range st.ServerKeys(0) {
 		mark := s.OK.Render(styles.SymLive)
 		if !k.Held() {
 			mark = s.Dim.Render(styles.SymEnded)
@@ -339,8 +341,19 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 				left = countdown(max(k.ExpiresAt.Sub(now), 0))
 			}
 		}
-		line(fmt.Sprintf("%s %-4d %-10s %s  %-9s %-9s %s", mark, k.DC, k.Kind, s.KeyID.Render(k.ID.String()),
-			k.State, exp, left))
+		l := fmt.Sprintf("%s %-4d %-10s %s  %-9s %-9s %-6s", mark, k.DC, k.Kind, s.KeyID.Render(k.ID.String()),
+			k.State, exp, left)
+		switch {
+		case st.HasPerm && k.ID == st.Perm.ID:
+			l += s.Dim.Render(" ours")
+		case k.ID == st.CurrentID:
+			l += s.Dim.Render(" ours, current")
+		case k.PermID != 0 && k.PermID == st.Perm.ID:
+			l += s.Dim.Render(" bound to ours")
+		case ourExport(st, k.ID):
+			l += s.Dim.Render(" ours, for the export")
+		}
+		line(l)
 	}
 	line("")
 	line(s.Section.Render("Recent server events"))
@@ -363,6 +376,20 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 		line(l)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// ourExport reports whether id is a key tgpfs made on another DC for an
+// export: a temporary key there, or the permanent key one is bound to.
+func ourExport(st *model.State, id model.KeyID) bool {
+	if _, ok := st.Temp(id); ok {
+		return true
+	}
+	for _, perm := range st.BoundTo {
+		if perm == id {
+			return true
+		}
+	}
+	return false
 }
 
 func renderLog(st *model.State, s styles.Styles) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"tgpfs/model"
 	"tgpfs/ui/styles"
 )
@@ -99,7 +101,7 @@ func (p *trafficPane) render(st *model.State, s styles.Styles) {
 	line(s.Dim.Render(fmt.Sprintf("  %d of %d frames · ↑/↓ select · o open with each key", p.cursor+1, len(p.frames))))
 	line("")
 	if r := p.opened; r != nil {
-		line(renderOpened(st, s, *r))
+		line(renderOpened(st, s, *r, p.width))
 	} else {
 		line(s.Dim.Render("  Select a frame under a temporary key and press o: it opens with its own key,"))
 		line(s.Dim.Render("  not with the permanent key. That is Perfect Forward Secrecy."))
@@ -124,7 +126,7 @@ func keyLabel(id model.KeyID) string {
 	return id.String()
 }
 
-func renderOpened(st *model.State, s styles.Styles, r OpenResult) string {
+func renderOpened(st *model.State, s styles.Styles, r OpenResult, width int) string {
 	var b strings.Builder
 	f := r.Frame
 	what := "unencrypted"
@@ -150,7 +152,8 @@ func renderOpened(st *model.State, s styles.Styles, r OpenResult) string {
 		b.WriteString(l)
 	}
 	if r.Conclusion != "" {
-		b.WriteString("\n  " + s.Section.Render("⇒") + " " + r.Conclusion)
+		text := lipgloss.NewStyle().Width(max(width-6, 20)).Render(r.Conclusion)
+		b.WriteString("\n  " + s.Section.Render("⇒") + " " + strings.ReplaceAll(text, "\n", "\n    "))
 	}
 	return b.String()
 }
