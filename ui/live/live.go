@@ -1,0 +1,130 @@
+// Package live assembles a running session for the UI out of the real
+// parts: the embedded local DC cluster, the protocol driver, the method
+// catalog, the session formats and the clipboard. internal/cli's root
+// command and the screenshot generator both start the UI through it, so the
+// pictures in the README are of the program people run.
+package live
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"time"
+
+	"tgpfs/proto"
+	"tgpfs/proto/endpoints"
+	"tgpfs/proto/localdc"
+	"tgpfs/ui"
+)
+
+// Defaults of the local session `tgpfs` opens with no flags.
+const (
+	DefaultDCs = 3
+	DefaultDC  = 2
+	DefaultTTL = 90 * time.Second
+)
+
+// TestPhone is a test phone number that lives on DC dc under Telegram's
+// test-DC convention (99966XYYYY, X = the DC); its code is X five times.
+func TestPhone(dc int) string { return fmt.Sprintf("99966%d1234", dc) }
+
+// Config says which session to assemble.
+type Config struct {
+	DCs   int           // local cluster size; DefaultDCs when zero
+	DC    int           // home DC; DefaultDC when zero
+	TTL   time.Duration // temporary key lifetime; DefaultTTL when zero
+	Phone string        // logged in at start; "" = TestPhone(DC), "-" = no login
+	Clock func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.DCs <= 0 {
+		c.DCs = DefaultDCs
+	}
+	if c.DC <= 0 {
+		c.DC = DefaultDC
+	}
+	if c.TTL <= 0 {
+		c.TTL = DefaultTTL
+	}
+	switch c.Phone {
+	case "":
+		c.Phone = TestPhone(c.DC)
+	case "-":
+		c.Phone = ""
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+}
+
+// Session is a running local session: the cluster and what the UI needs.
+type Session struct {
+	Cluster *localdc.Cluster
+	Driver  *proto.Driver
+	// Options are ready for ui.New; Context is the session's.
+	Options ui.Options
+
+	closers []func() error
+}
+
+// StartLocal starts the embedded cluster and everything the UI talks to.
+func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
+	cfg.defaults()
+	cluster, err := localdc.Start(ctx, localdc.Config{DCs: cfg.DCs, Now: cfg.Clock})
+	if err != nil {
+		return nil, fmt.Errorf("start local dcs: %w", err)
+	}
+	if cfg.DC > cfg.DCs {
+		cluster.Close()
+		return nil, fmt.Errorf("dc %d: the local cluster has DCs 1..%d", cfg.DC, cfg.DCs)
+	}
+	s := &Session{Cluster: cluster}
+	s.closers = append(s.closers, cluster.Close)
+	events, cancel := cluster.Subscribe()
+	s.closers = append(s.closers, func() error { cancel(); return nil })
+
+	addrs := make(map[int]string)
+	for _, dc := range cluster.DCs() {
+		addrs[dc] = cluster.Addr(dc)
+	}
+	app := endpoints.LocalApp
+	s.Driver = proto.NewDriver(proto.Options{
+		Target: proto.Target{
+			Env: string(endpoints.Local), DC: cfg.DC, Addr: cluster.Addr(cfg.DC), ProtocolDC: cluster.ProtocolDC(cfg.DC),
+			PublicKeys: []*rsa.PublicKey{cluster.PublicKey()},
+		},
+		TempTTL: cfg.TTL,
+		AppID:   app.ID,
+		AppHash: app.Hash,
+		Now:     cfg.Clock,
+		Addrs:   addrs,
+	})
+	// The driver goes first on Close: its connections end before the DCs.
+	s.closers = append(s.closers, s.Driver.Close)
+
+	methods, search := Catalog()
+	s.Options = ui.Options{
+		Backend:        newBackend(s.Driver),
+		ServerEvents:   events,
+		Clock:          cfg.Clock,
+		Phone:          cfg.Phone,
+		ExportDCs:      cluster.DCs(),
+		Catalog:        methods,
+		CatalogSearch:  search,
+		SessionFormats: SessionFormats(app.ID, false),
+		Context:        ctx,
+	}
+	return s, nil
+}
+
+// Close stops everything StartLocal started, newest first.
+func (s *Session) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
