@@ -1,0 +1,68 @@
+package perf
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"tgpfs/proto/localdc"
+)
+
+// serveEnv makes the test binary a local DC instead of running tests: the
+// CPU benchmarks put the server in another process so that the process's
+// own CPU time is the client's alone.
+const serveEnv = "TGPFS_PERF_SERVE_DC"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) != "" {
+		os.Exit(serveDC())
+	}
+	os.Exit(m.Run())
+}
+
+// serveDC runs one local DC, prints its address and serves until stdin closes.
+func serveDC() int {
+	c, err := localdc.Start(context.Background(), localdc.Config{DCs: 1, MaxConnsPerDC: 1024})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(c.Addr(1))
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = c.Close()
+	return 0
+}
+
+// startDCProcess runs serveDC in a child process of this test binary.
+func startDCProcess(tb testing.TB) server {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), serveEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start DC process: %v", err)
+	}
+	stop := func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		tb.Fatalf("DC process address: %v", err)
+	}
+	return server{addr: strings.TrimSpace(line), dc: 1, pub: &localdc.TestPrivateKey().PublicKey, close: stop}
+}
