@@ -67,11 +67,12 @@ func (d methodDelegate) Render(w io.Writer, lm list.Model, index int, it list.It
 	if mi.m.Action != "" {
 		mark = d.s.OK.Render(styles.SymLive)
 	}
-	name := ansi.Truncate(mi.m.short(), max(lm.Width()-4, 4), "…")
+	name := ansi.Truncate(mi.m.short(), max(lm.Width()-5, 4), "…")
+	cursor := " "
 	if index == lm.Index() {
-		name = d.s.Selected.Render(name)
+		cursor, name = "›", d.s.Selected.Render(name)
 	}
-	fmt.Fprintf(w, "%s %s", mark, name)
+	fmt.Fprintf(w, "%s%s %s", cursor, mark, name)
 }
 
 // catalogPane is the method list with a fuzzy filter beside the selected

@@ -94,7 +94,8 @@ func (p *trafficPane) render(st *model.State, s styles.Styles) {
 		}
 		l := fmt.Sprintf("  %5d  %-8s  %s %s  %6d  %s", f.Seq, clock(f.At), pad(f.Dir.Arrow()+" "+shortDir(f.Dir), 5), keyCol, f.Size, typ)
 		if i == p.cursor {
-			l = s.Selected.Render(fit(l, p.width))
+			// The marker shows the selection without colour too.
+			l = s.Selected.Render(fit("›"+l[1:], p.width))
 		}
 		line(l)
 	}

@@ -63,7 +63,9 @@ func Default() Styles {
 		cyan   = lipgloss.AdaptiveColor{Light: "#0969DA", Dark: "#58A6FF"}
 		subtle = lipgloss.AdaptiveColor{Light: "#6E7781", Dark: "#8B949E"}
 		border = lipgloss.AdaptiveColor{Light: "#D0D7DE", Dark: "#30363D"}
-		barBg  = lipgloss.AdaptiveColor{Light: "#EAEEF2", Dark: "#21262D"}
+		barBg  = lipgloss.AdaptiveColor{Light: "#D0D7DE", Dark: "#3D444D"}
+		selBg  = lipgloss.AdaptiveColor{Light: "#DDD6FE", Dark: "#3B3363"}
+		selFg  = lipgloss.AdaptiveColor{Light: "#1F2328", Dark: "#F0F6FC"}
 	)
 	return Styles{
 		App: lipgloss.NewStyle(),
@@ -86,7 +88,7 @@ func Default() Styles {
 		Warn:    lipgloss.NewStyle().Foreground(yellow),
 		Secret:  lipgloss.NewStyle().Foreground(red),
 
-		Selected: lipgloss.NewStyle().Reverse(true),
+		Selected: lipgloss.NewStyle().Background(selBg).Foreground(selFg),
 
 		BarFull:  lipgloss.NewStyle().Foreground(green),
 		BarEmpty: lipgloss.NewStyle().Foreground(barBg),
