@@ -121,9 +121,10 @@ type Driver struct {
 
 // liveTemp is the current temp key's connection and session.
 type liveTemp struct {
-	held *heldTemp
-	conn *tap.Conn
-	sess *session.Session
+	held   *heldTemp
+	conn   *tap.Conn
+	sess   *session.Session
+	broken bool // the connection failed; the key is still good
 }
 
 // NewDriver makes a Driver. Nothing is dialed until Connect.
@@ -438,12 +439,39 @@ func (d *Driver) initConnection(q bin.Object) bin.Object {
 	}}
 }
 
-// api returns the typed client of the current temp key's session.
-func (d *Driver) api() (*tg.Client, error) {
+// api returns the typed client of the current temp key's session. After a
+// network failure it first reconnects with the same temp key: a lost TCP
+// connection does not lose the key, only the session (a new one starts,
+// with initConnection again).
+func (d *Driver) api(ctx context.Context) (*tg.Client, error) {
 	if d.cur == nil {
-		return nil, errors.New("not connected")
+		return nil, errors.New("not connected: no bound temporary key")
+	}
+	if d.cur.broken {
+		if err := d.reconnect(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return tg.NewClient(d.cur.sess), nil
+}
+
+func (d *Driver) reconnect(ctx context.Context) error {
+	h := d.cur.held
+	conn, err := d.dial(ctx, d.opts.Target.Addr, fmt.Sprintf("dc%d temp", d.opts.Target.DC))
+	if err != nil {
+		return fmt.Errorf("reconnect with temp key %s: %w", h.info.ID, err)
+	}
+	conn.Seal() // the key is bound: nothing unencrypted may leave
+	sess, err := session.New(conn, h.key, h.salt, session.Options{Now: d.now, Offset: d.offset, Wrap: d.initConnection})
+	if err != nil {
+		_ = conn.Close()
+		return err
+	}
+	_ = d.cur.conn.Close()
+	d.cur.conn, d.cur.sess, d.cur.broken = conn, sess, false
+	h.info.SessionID = sess.ID()
+	d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Connected})
+	return nil
 }
 
 // onCallErr reports a -404 on the current key: the DC forgot it. The key
@@ -458,8 +486,23 @@ func (d *Driver) onCallErr(err error) error {
 			Detail: "transport error -404: the DC no longer knows this key"})
 		d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Disconnected, Err: "temp key -404"})
 		d.renew.kick()
+		return err
+	}
+	var rpcErr *tgerr.Error
+	if d.cur != nil && !errors.As(err, &rpcErr) && ctxErr(err) == nil {
+		// The connection failed under the call: keep the key, redial on
+		// the next call.
+		d.cur.broken = true
+		d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Disconnected, Err: err.Error()})
 	}
 	return err
+}
+
+func ctxErr(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
 }
 
 // GetConfig calls help.getConfig on the current temp key.
@@ -468,7 +511,7 @@ func (d *Driver) GetConfig(ctx context.Context) error {
 }
 
 func (d *Driver) getConfig(ctx context.Context) error {
-	api, err := d.api()
+	api, err := d.api(ctx)
 	if err != nil {
 		return err
 	}
@@ -514,7 +557,7 @@ func (d *Driver) rotate(ctx context.Context) error {
 // earlier key is gone: a call under it on a fresh connection must get -404.
 func (d *Driver) Drop(ctx context.Context) error {
 	return d.action(ctx, ActDrop, func(ctx context.Context) error {
-		api, err := d.api()
+		api, err := d.api(ctx)
 		if err != nil {
 			return err
 		}
@@ -576,7 +619,7 @@ func (d *Driver) probeGone(ctx context.Context, h *heldTemp) (bool, error) {
 // permanent key, a temp key bound to it).
 func (d *Driver) Export(ctx context.Context, dc int) error {
 	return d.action(ctx, ActExport, func(ctx context.Context) error {
-		api, err := d.api()
+		api, err := d.api(ctx)
 		if err != nil {
 			return err
 		}
@@ -631,7 +674,7 @@ func userOf(u tg.UserClass) model.User {
 // five times, X = the DC), signing up when the number is new.
 func (d *Driver) Login(ctx context.Context, phone string) error {
 	return d.action(ctx, ActLogin, func(ctx context.Context) error {
-		api, err := d.api()
+		api, err := d.api(ctx)
 		if err != nil {
 			return err
 		}
