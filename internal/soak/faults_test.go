@@ -146,6 +146,15 @@ func report(t *testing.T, outs []Outcome, elapsed time.Duration) {
 		}
 	}
 	t.Logf("faults: %d runs in %s", len(outs), elapsed.Round(time.Millisecond))
+	// Errors no class names are shown whole, once each, so the classes
+	// can grow to cover them.
+	shown := map[string]bool{}
+	for _, o := range outs {
+		if strings.HasSuffix(o.Class, ": other") && !shown[o.Class] {
+			shown[o.Class] = true
+			t.Logf("faults: %s, e.g. (%s): %s", o.Class, o.Case, o.Err)
+		}
+	}
 	for _, k := range Kinds {
 		r := rows[k]
 		if r == nil {
