@@ -262,6 +262,9 @@ type Outcome struct {
 	Recovered bool
 	// RecoverErr is why not.
 	RecoverErr string
+	// FramesChecked is how many encrypted frames the driver sent in the
+	// run, each checked for the key it went under.
+	FramesChecked int
 	// Panic is a recovered panic with its stack; it must never happen.
 	Panic string
 	// Violations are broken invariants: traffic on a key that was never
@@ -308,7 +311,8 @@ func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration
 		<-drained
 		if out.Panic == "" {
 			boundMu.Lock()
-			out.Violations = append(out.Violations, checkFrames(d, bound)...)
+			bad, n := checkFrames(d, bound)
+			out.Violations, out.FramesChecked = append(out.Violations, bad...), n
 			boundMu.Unlock()
 		}
 	}()
@@ -456,13 +460,13 @@ func Classify(err error) string {
 // checkFrames looks at every frame the driver sent and reports traffic that
 // PFS forbids: an encrypted frame under the permanent key, and any content
 // but the bind (and acks) under a temp key that was never bound.
-func checkFrames(d *proto.Driver, bound map[model.KeyID]bool) []string {
+func checkFrames(d *proto.Driver, bound map[model.KeyID]bool) (bad []string, checked int) {
 	perm := d.PermKey().ID
-	var bad []string
 	for _, f := range d.Frames() {
 		if f.Dir != model.Sent || !f.Encrypted() {
 			continue
 		}
+		checked++
 		if f.AuthKeyID == perm {
 			bad = append(bad, fmt.Sprintf("frame %d sent under the permanent key %s", f.Seq, perm))
 			continue
@@ -478,5 +482,5 @@ func checkFrames(d *proto.Driver, bound map[model.KeyID]bool) []string {
 			bad = append(bad, fmt.Sprintf("frame %d (%s) sent under temp key %s, which was never bound", f.Seq, name, f.AuthKeyID))
 		}
 	}
-	return bad
+	return bad, checked
 }

@@ -145,7 +145,12 @@ func report(t *testing.T, outs []Outcome, elapsed time.Duration) {
 			r.recoverErrs[o.RecoverErr]++
 		}
 	}
-	t.Logf("faults: %d runs in %s", len(outs), elapsed.Round(time.Millisecond))
+	frames := 0
+	for _, o := range outs {
+		frames += o.FramesChecked
+	}
+	t.Logf("faults: %d runs in %s; %d encrypted frames sent, each checked for the key it went under",
+		len(outs), elapsed.Round(time.Millisecond), frames)
 	// Errors no class names are shown whole, once each, so the classes
 	// can grow to cover them.
 	shown := map[string]bool{}
