@@ -25,7 +25,7 @@ func TestHandshakeHonest(t *testing.T) {
 			if err != nil || serr != nil {
 				t.Fatalf("client: %v; server: %v", err, serr)
 			}
-			if !bytes.Equal(res.Key.Value[:], s.keyHex) {
+			if !bytes.Equal(res.Key.Value[:], s.key) {
 				t.Fatal("client and server derived different keys")
 			}
 			tr := res.Transcript
@@ -165,7 +165,7 @@ func TestHandshakeRetryAndFail(t *testing.T) {
 		if len(s.retryIDs) != 2 || s.retryIDs[0] != 0 || s.retryIDs[1] != firstAux || firstAux == 0 {
 			t.Fatalf("retry ids = %x, want [0 %x]", s.retryIDs, firstAux)
 		}
-		if !bytes.Equal(res.Key.Value[:], s.keyHex) {
+		if !bytes.Equal(res.Key.Value[:], s.key) {
 			t.Fatal("key after retry differs from the server's")
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1" // #nosec G505
-	"encoding/binary"
 	"fmt"
 	"math/big"
 	"sync"
@@ -40,20 +39,19 @@ func serverKey(t testing.TB) *rsa.PrivateKey {
 // script is what a scripted server does wrong. Each hook sees the message the
 // honest server would send and may corrupt it in place.
 type script struct {
-	resPQ       func(*mt.ResPQ)
-	paramsOK    func(*mt.ServerDHParamsOk)
-	inner       func(*mt.ServerDHInnerData)
-	answer      func(answerWithHash []byte) []byte // after SHA1+padding, before AES
-	encrypted   func([]byte) []byte                // after AES
-	paramsFail  bool                               // answer server_DH_params_fail
-	failHash    func(*bin.Int128)
-	dhGen       func(newNonce bin.Int256, aux [8]byte, nonce, serverNonce bin.Int128, round int) bin.Object
-	transport   int32 // answer req_DH_params with this transport error
-	retryIDs    []int64
-	expiresIn   int
-	keyHex      []byte // the auth key the server derived, for comparison
-	pq, p, q    uint64
-	retryRounds int
+	resPQ      func(*mt.ResPQ)
+	paramsOK   func(*mt.ServerDHParamsOk)
+	inner      func(*mt.ServerDHInnerData)
+	answer     func(answerWithHash []byte) []byte // after SHA1+padding, before AES
+	encrypted  func([]byte) []byte                // after AES
+	paramsFail bool                               // answer server_DH_params_fail
+	failHash   func(*bin.Int128)
+	dhGen      func(newNonce bin.Int256, aux [8]byte, nonce, serverNonce bin.Int128, round int) bin.Object
+	transport  int32 // answer req_DH_params with this transport error
+	retryIDs   []int64
+	expiresIn  int
+	key        []byte // the auth key the server derived, for comparison
+	pq, p, q   uint64
 }
 
 // serve runs an honest MTProto key exchange server, built from gotd's
@@ -185,7 +183,7 @@ func serve(ctx context.Context, conn transport.Conn, key *rsa.PrivateKey, s *scr
 		s.retryIDs = append(s.retryIDs, clientInner.RetryID)
 		var k crypto.Key
 		new(big.Int).Exp(new(big.Int).SetBytes(clientInner.GB), a, prime).FillBytes(k[:])
-		s.keyHex = append([]byte(nil), k[:]...)
+		s.key = append([]byte(nil), k[:]...)
 		aux := k.AuxHash()
 		var answer bin.Object = &mt.DhGenOk{Nonce: req.Nonce, ServerNonce: serverNonce, NewNonceHash1: NewNonceHash(newNonce, 1, aux)}
 		if s.dhGen != nil {
@@ -201,8 +199,6 @@ func serve(ctx context.Context, conn transport.Conn, key *rsa.PrivateKey, s *scr
 }
 
 func aesIGE(key, iv, src []byte) []byte {
-	var buf bin.Buffer
-	_ = buf
 	dst := make([]byte, len(src))
 	igeEncrypt(key, iv, dst, src)
 	return dst
@@ -238,5 +234,3 @@ func runPair(t *testing.T, cfg Config, s *script) (Result, error, error) {
 	_ = srv.Close()
 	return res, err, serr
 }
-
-var _ = binary.LittleEndian
