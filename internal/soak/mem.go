@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -33,7 +34,7 @@ func parseStatusKB(status []byte, name string) (int64, error) {
 			return 0, fmt.Errorf("%s: unexpected value %q", name, v)
 		}
 		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > math.MaxInt64>>10 {
 			return 0, fmt.Errorf("%s: unexpected value %q", name, v)
 		}
 		return n << 10, nil
