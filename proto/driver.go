@@ -416,6 +416,9 @@ func (d *Driver) bind(ctx context.Context, sess *session.Session, held *heldTemp
 				return session.BindResult{}, ctx.Err()
 			}
 			continue
+		case fail.Type == "ENCRYPTED_MESSAGE_INVALID" && young:
+			fail.Advice = fmt.Sprintf("still invalid after %d retries: the DC does not accept the permanent key; drop both keys, "+
+				"make a new permanent key and temp key, bind again", attempt)
 		case fail.Type == "ENCRYPTED_MESSAGE_INVALID":
 			fail.Advice = "the permanent key is over 60 s old (or of unknown age) and the DC does not accept it: drop both keys, " +
 				"make a new permanent key and temp key, bind again; if this was the home DC the user is logged out"
