@@ -276,9 +276,10 @@ type Outcome struct {
 // Bound reports whether the run ended with a working bound temp key.
 func (o Outcome) Bound() bool { return o.Err == "" && o.Panic == "" }
 
-// Run runs c against the DC at target: Connect, GetConfig, Rotate, GetConfig, GetConfig
-// with the fault on its connection, then, after a failure, one recovery
-// Connect. Each step gets timeout. For Restart, dc is restarted at its
+// Run runs one case against DC 1 of dc: a new driver does Connect,
+// GetConfig, Rotate, GetConfig, GetConfig with the fault on the chosen
+// connection and, after a failure, one recovery Connect and GetConfig.
+// Each step gets timeout. For Restart, dc is restarted at its
 // address without StatePath after Connect and the restarted cluster is
 // returned so the caller can close it; other kinds return dc.
 func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration, watch *ServerWatch) (out Outcome, live *localdc.Cluster) {
