@@ -25,6 +25,7 @@ import (
 	"github.com/gotd/td/transport"
 
 	"tgpfs/model"
+	"tgpfs/proto/endpoints"
 	"tgpfs/proto/handshake"
 	"tgpfs/proto/session"
 	"tgpfs/proto/tap"
@@ -52,6 +53,11 @@ type Options struct {
 	Now         func() time.Time // nil = time.Now
 	// Dial opens TCP connections; nil = net.Dialer. For fault injection.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Transport is the MTProto transport; "" = intermediate.
+	Transport endpoints.Transport
+	// Proxy, if set, carries every connection through an MTProxy, which
+	// picks its own transport from its secret (gotd's dcs.MTProxy).
+	Proxy *endpoints.Proxy
 	// Events is the event channel's buffer; 0 = 1024. See Events.
 	Events int
 	// Frames is the tap ring's size; 0 = 512.
@@ -241,22 +247,20 @@ func (d *Driver) Connect(ctx context.Context) error {
 	return nil
 }
 
-func (d *Driver) dial(ctx context.Context, addr, label string) (*tap.Conn, error) {
-	var nc net.Conn
-	var err error
-	if d.opts.Dial != nil {
-		nc, err = d.opts.Dial(ctx, addr)
-	} else {
+// dial opens a transport connection to a DC and puts it behind the tap.
+// protocolDC is only needed by an MTProxy, which routes by dc id.
+func (d *Driver) dial(ctx context.Context, addr string, protocolDC int, label string) (*tap.Conn, error) {
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if d.opts.Dial != nil {
+			return d.opts.Dial(ctx, addr)
+		}
 		var dl net.Dialer
-		nc, err = dl.DialContext(ctx, "tcp", addr)
+		return dl.DialContext(ctx, network, addr)
 	}
+	ep := endpoints.Endpoint{Addr: addr, ProtocolDC: protocolDC}
+	tc, err := endpoints.Dial(ctx, ep, d.opts.Transport, d.opts.Proxy, dial)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, err)
-	}
-	tc, err := transport.Intermediate.Handshake(nc)
-	if err != nil {
-		_ = nc.Close()
-		return nil, fmt.Errorf("transport header to %s: %w", addr, err)
+		return nil, err
 	}
 	return d.ring.Wrap(tc, label), nil
 }
@@ -293,7 +297,7 @@ func (d *Driver) ensurePerm(ctx context.Context) error {
 		d.emit(model.PermKeyReady{At: d.now(), Key: d.permMd})
 		return nil
 	}
-	conn, err := d.dial(ctx, d.opts.Target.Addr, fmt.Sprintf("dc%d perm", d.opts.Target.DC))
+	conn, err := d.dial(ctx, d.opts.Target.Addr, d.opts.Target.ProtocolDC, fmt.Sprintf("dc%d perm", d.opts.Target.DC))
 	if err != nil {
 		return err
 	}
@@ -343,7 +347,7 @@ func (d *Driver) newTemp(ctx context.Context) error {
 
 // openTemp runs the temp-key exchange and the bind on a new connection to addr.
 func (d *Driver) openTemp(ctx context.Context, dc int, addr string, protocolDC int, perm crypto.AuthKey, permCreated time.Time) (*liveTemp, error) {
-	conn, err := d.dial(ctx, addr, fmt.Sprintf("dc%d temp", dc))
+	conn, err := d.dial(ctx, addr, protocolDC, fmt.Sprintf("dc%d temp", dc))
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +464,7 @@ func (d *Driver) api(ctx context.Context) (*tg.Client, error) {
 
 func (d *Driver) reconnect(ctx context.Context) error {
 	h := d.cur.held
-	conn, err := d.dial(ctx, d.opts.Target.Addr, fmt.Sprintf("dc%d temp", d.opts.Target.DC))
+	conn, err := d.dial(ctx, d.opts.Target.Addr, d.opts.Target.ProtocolDC, fmt.Sprintf("dc%d temp", d.opts.Target.DC))
 	if err != nil {
 		return fmt.Errorf("reconnect with temp key %s: %w", h.info.ID, err)
 	}
@@ -597,7 +601,7 @@ func (d *Driver) Drop(ctx context.Context) error {
 // probeGone sends help.getConfig under an earlier temp key on a new
 // connection and reports whether the DC answered -404.
 func (d *Driver) probeGone(ctx context.Context, h *heldTemp) (bool, error) {
-	conn, err := d.dial(ctx, d.opts.Target.Addr, fmt.Sprintf("dc%d probe", d.opts.Target.DC))
+	conn, err := d.dial(ctx, d.opts.Target.Addr, d.opts.Target.ProtocolDC, fmt.Sprintf("dc%d probe", d.opts.Target.DC))
 	if err != nil {
 		return false, err
 	}
@@ -638,7 +642,7 @@ func (d *Driver) Export(ctx context.Context, dc int) error {
 		if d.opts.Target.ProtocolDC > 10000 || d.opts.Target.Env == "test" {
 			protocolDC = 10000 + dc
 		}
-		conn, err := d.dial(ctx, addr, fmt.Sprintf("dc%d perm", dc))
+		conn, err := d.dial(ctx, addr, protocolDC, fmt.Sprintf("dc%d perm", dc))
 		if err != nil {
 			return err
 		}
