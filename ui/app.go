@@ -37,9 +37,9 @@ var screenNames = [numScreens]string{"Keys", "Handshake", "Catalog", "Traffic", 
 
 func (s Screen) String() string { return screenNames[s] }
 
-// DefaultTick is how often the countdown redraws when nothing else happens:
-// twice a second keeps the seconds honest at a negligible idle cost.
-const DefaultTick = 500 * time.Millisecond
+// tickSlack is how long after a second's boundary the countdown redraws, so
+// the new second is surely there.
+const tickSlack = 10 * time.Millisecond
 
 // RevealFor is how long revealed key bytes stay on screen.
 const RevealFor = 10 * time.Second
@@ -55,7 +55,9 @@ type Options struct {
 
 	// Clock is the time source for the countdown; time.Now by default.
 	Clock func() time.Time
-	// Tick is the countdown's redraw period; DefaultTick by default.
+	// Tick is the countdown's redraw period. Zero (the default) redraws
+	// once a second, just after the server clock's second turns, which is
+	// when the countdown's digits change.
 	Tick time.Duration
 
 	// Connect makes Init call Backend.Connect; Phone, when set with
@@ -122,9 +124,6 @@ func (r *revealed) wipe() {
 func New(opts Options) *Model {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
-	}
-	if opts.Tick <= 0 {
-		opts.Tick = DefaultTick
 	}
 	if opts.Context == nil {
 		opts.Context = context.Background()
@@ -254,7 +253,18 @@ func waitServerEvent(ctx context.Context, ch <-chan model.ServerEvent) tea.Cmd {
 type serverEventMsg struct{ ev model.ServerEvent }
 
 func (m *Model) tick() tea.Cmd {
-	return tea.Tick(m.opts.Tick, func(time.Time) tea.Msg { return tickMsg{} })
+	d := m.opts.Tick
+	if d <= 0 {
+		d = untilNextSecond(m.opts.Clock().Add(m.st.ClockOffset))
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+// untilNextSecond is the wait from server time t until just after its next
+// whole second: the next moment a countdown to a whole-second expires_at
+// shows a new number.
+func untilNextSecond(t time.Time) time.Duration {
+	return time.Second - t.Sub(t.Truncate(time.Second)) + tickSlack
 }
 
 // run performs a backend action off the event loop and reports how it went.

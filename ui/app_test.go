@@ -516,3 +516,19 @@ func TestCatalogSearchMatchesErrors(t *testing.T) {
 	}
 	h.stop()
 }
+
+func TestUntilNextSecond(t *testing.T) {
+	tests := []struct {
+		at   time.Duration // past a whole second
+		want time.Duration
+	}{
+		{0, time.Second + tickSlack},
+		{250 * time.Millisecond, 750*time.Millisecond + tickSlack},
+		{999 * time.Millisecond, time.Millisecond + tickSlack},
+	}
+	for _, tt := range tests {
+		if got := untilNextSecond(t0.Add(tt.at)); got != tt.want {
+			t.Errorf("untilNextSecond(+%s) = %s, want %s", tt.at, got, tt.want)
+		}
+	}
+}
