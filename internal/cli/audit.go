@@ -23,13 +23,10 @@ import (
 func init() { register(newAuditCmd) }
 
 type auditFlags struct {
-	env     string
-	dc      int
+	target  targetFlags
 	session string
 	ttl     time.Duration
 	asJSON  bool
-	appID   int
-	appHash string
 	timeout time.Duration
 }
 
@@ -52,14 +49,11 @@ for bad flags or a bad session. With --json stdout holds one JSON document.`,
 			return runAudit(cmd.Context(), stdio, f)
 		},
 	}
+	f.target.add(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.env, "dc", "local", "which DCs: local (embedded cluster), test or prod")
-	fl.IntVar(&f.dc, "dc-id", 2, "DC number to connect to (a --session's own DC wins)")
 	fl.StringVar(&f.session, "session", "", "use the permanent key of this session file or string instead of making one")
 	fl.DurationVar(&f.ttl, "ttl", time.Hour, "lifetime to ask for the temporary keys (expires_in)")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON document instead of text")
-	fl.IntVar(&f.appID, "app-id", 0, "api_id for real DCs (or TG_APP_ID / APP_ID)")
-	fl.StringVar(&f.appHash, "app-hash", "", "api_hash for real DCs (or TG_APP_HASH / APP_HASH)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long")
 	return cmd
 }
@@ -132,7 +126,7 @@ type auditStep struct {
 }
 
 func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
-	env, err := endpoints.ParseEnv(f.env)
+	env, err := endpoints.ParseEnv(f.target.env)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -142,9 +136,6 @@ func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
 	if f.ttl < time.Second {
 		return usageErr(fmt.Errorf("--ttl %v: at least 1s", f.ttl))
 	}
-	if f.dc < 1 || f.dc > 5 {
-		return usageErr(fmt.Errorf("--dc-id %d: Telegram DCs are numbered 1 to 5", f.dc))
-	}
 	var sess *sessions.Session
 	if f.session != "" {
 		sess, err = sessions.Load(f.session, sessions.LoadOptions{})
@@ -152,12 +143,21 @@ func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
 			return usageErr(fmt.Errorf("--session: %w", err))
 		}
 		if sess.DC >= 1 && sess.DC <= 5 {
-			f.dc = sess.DC
+			f.target.dc = sess.DC
+		}
+		if sess.HostPort() != "" && !sess.AddrFromDC && env != endpoints.Local {
+			f.target.addr = sess.HostPort()
 		}
 	}
-	app, err := endpoints.ResolveApp(env, f.appID, f.appHash, stdio.Getenv)
-	if err != nil {
-		return usageErr(err)
+	if f.target.dryRun {
+		t, err := f.target.resolve(stdio.Getenv, nil)
+		if err != nil {
+			return err
+		}
+		return t.writeDryRun(stdio.Out, f.asJSON)
+	}
+	if sess != nil {
+		fmt.Fprintln(stdio.Err, "warning: using the permanent key of "+sess.PermKey().Source+": "+sessions.DuplicateWarning)
 	}
 	if f.timeout > 0 {
 		var cancel context.CancelFunc
@@ -165,28 +165,30 @@ func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
 		defer cancel()
 	}
 
-	opts := proto.Options{TempTTL: f.ttl, AppID: app.ID, AppHash: app.Hash}
+	var cluster *localdc.Cluster
 	if env == endpoints.Local {
-		cluster, err := localdc.Start(ctx, localdc.Config{DCs: 3})
+		cluster, err = localdc.Start(ctx, localdc.Config{DCs: 3})
 		if err != nil {
 			return fmt.Errorf("start local DCs: %w", err)
 		}
 		defer cluster.Close()
-		if f.dc > len(cluster.DCs()) {
-			return usageErr(fmt.Errorf("--dc-id %d: the local cluster has DCs 1..%d", f.dc, len(cluster.DCs())))
+		if f.target.dc > len(cluster.DCs()) {
+			return usageErr(fmt.Errorf("--dc-id %d: the local cluster has DCs 1..%d", f.target.dc, len(cluster.DCs())))
 		}
-		opts.Target = proto.Target{Env: string(env), DC: f.dc, Addr: cluster.Addr(f.dc), ProtocolDC: cluster.ProtocolDC(f.dc),
-			PublicKeys: []*rsa.PublicKey{cluster.PublicKey()}}
-	} else {
-		ro := endpoints.ResolveOptions{}
-		if sess != nil && sess.HostPort() != "" && !sess.AddrFromDC {
-			ro.Addr = sess.HostPort()
-		}
-		ep, err := endpoints.Resolve(env, f.dc, ro)
-		if err != nil {
-			return usageErr(err)
-		}
-		opts.Target = proto.Target{Env: string(env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys}
+	}
+	t, err := f.target.resolve(stdio.Getenv, func(dc int) string { return cluster.Addr(dc) })
+	if err != nil {
+		return err
+	}
+	if t.AppErr != nil {
+		return usageErr(t.AppErr)
+	}
+	opts := proto.Options{TempTTL: f.ttl, AppID: t.App.ID, AppHash: t.App.Hash, Transport: t.Transport, Proxy: t.Proxy}
+	ep := t.Endpoint
+	opts.Target = proto.Target{Env: string(env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys}
+	if cluster != nil {
+		opts.Target.ProtocolDC = cluster.ProtocolDC(ep.DC)
+		opts.Target.PublicKeys = []*rsa.PublicKey{cluster.PublicKey()}
 	}
 	if sess != nil {
 		opts.PermKey = sess.AuthKey
