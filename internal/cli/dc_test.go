@@ -5,12 +5,19 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotd/td/exchange"
+	"github.com/gotd/td/transport"
+
+	"tgpfs/model"
+	"tgpfs/proto/localdc"
 )
 
 func TestDCCommandPrintsAddressesAndStops(t *testing.T) {
@@ -21,12 +28,13 @@ func TestDCCommandPrintsAddressesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		err := runDC(ctx, &IO{Out: pw, Err: &stderr}, dcFlags{listen: "127.0.0.1:0", dcs: 2, maxTTL: time.Hour, pubkeyOut: pub})
+		err := runDC(ctx, &IO{Out: pw, Err: &stderr}, dcFlags{listen: "127.0.0.1:0", dcs: 2, maxTTL: time.Hour, pubkeyOut: pub, verbose: true})
 		pw.Close()
 		done <- err
 	}()
 	sc := bufio.NewScanner(pr)
-	line := regexp.MustCompile(`^dc ([12]) 127\.0\.0\.1:[0-9]+$`)
+	line := regexp.MustCompile(`^dc ([12]) (127\.0\.0\.1:[0-9]+)$`)
+	var addr2 string
 	for want := 1; want <= 2; want++ {
 		if !sc.Scan() {
 			t.Fatalf("output ended before dc %d", want)
@@ -35,6 +43,30 @@ func TestDCCommandPrintsAddressesAndStops(t *testing.T) {
 		if m == nil || m[1] != string(rune('0'+want)) {
 			t.Fatalf("line %d = %q, want \"dc %d 127.0.0.1:PORT\"", want, sc.Text(), want)
 		}
+		addr2 = m[2]
+	}
+	// -v: a key made on DC 2 shows up as one event line.
+	nc, err := net.Dial("tcp", addr2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := transport.Intermediate.Handshake(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	xctx, xcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer xcancel()
+	res, err := exchange.NewExchanger(conn, 2).Client([]exchange.PublicKey{{RSA: &localdc.TestPrivateKey().PublicKey}}).Run(xctx)
+	if err != nil {
+		t.Fatalf("key exchange with dc 2: %v", err)
+	}
+	if !sc.Scan() {
+		t.Fatal("no event line after a key exchange")
+	}
+	ev := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} dc2 key made +perm ([0-9a-f]{16})$`).FindStringSubmatch(sc.Text())
+	if ev == nil || ev[1] != model.KeyID(res.AuthKey.IntID()).String() {
+		t.Fatalf("event line %q, want the permanent key %s made on dc 2", sc.Text(), model.KeyID(res.AuthKey.IntID()))
 	}
 	cancel()
 	go io.Copy(io.Discard, pr)

@@ -1,0 +1,31 @@
+package localdc
+
+import (
+	"testing"
+	"time"
+
+	"tgpfs/model"
+)
+
+func TestFormatEvent(t *testing.T) {
+	at := time.Date(2026, 1, 2, 12, 0, 1, 250e6, time.UTC)
+	exp := time.Date(2026, 1, 2, 13, 0, 1, 0, time.UTC)
+	tests := []struct {
+		ev   model.ServerEvent
+		want string
+	}{
+		{model.ServerEvent{At: at, DC: 2, Kind: model.SrvKeyCreated, KeyID: 0x1a2b3c4d5e6f7a8b, KeyKind: model.Permanent},
+			"12:00:01.250 dc2 key made  perm 1a2b3c4d5e6f7a8b"},
+		{model.ServerEvent{At: at, DC: 2, Kind: model.SrvKeyBound, KeyID: 0x1a2b3c4d5e6f7a8b, KeyKind: model.Temporary, PermID: 0x0f0e0d0c0b0a0908, ExpiresAt: exp},
+			"12:00:01.250 dc2 bound     temp 1a2b3c4d5e6f7a8b perm 0f0e0d0c0b0a0908 expires 13:00:01"},
+		{model.ServerEvent{At: at, DC: 1, Kind: model.SrvKeyNotFound, KeyID: -1},
+			"12:00:01.250 dc1 -404      key ffffffffffffffff"},
+		{model.ServerEvent{At: at, DC: 3, Kind: model.SrvLogin, KeyID: 1, UserID: 1000001, Detail: "auth.signIn 9996612345"},
+			"12:00:01.250 dc3 login     perm 0000000000000001 user 1000001 (auth.signIn 9996612345)"},
+	}
+	for _, tt := range tests {
+		if got := FormatEvent(tt.ev); got != tt.want {
+			t.Errorf("FormatEvent:\n got %q\nwant %q", got, tt.want)
+		}
+	}
+}
