@@ -13,49 +13,120 @@ import (
 
 	"tgpfs/internal/clipboard"
 	"tgpfs/model"
+	"tgpfs/proto/endpoints"
+	"tgpfs/sessions"
 	"tgpfs/ui"
 	"tgpfs/ui/live"
 )
 
-// The root command opens the UI against the embedded local DCs.
+// The root command opens the UI, against the embedded local DCs unless
+// --dc says otherwise.
 func init() {
-	rootFlags = append(rootFlags, addTUIFlags)
-	rootRun = runTUI
+	rootFlags = append(rootFlags, tui.add)
+	rootRun = func(cmd *cobra.Command, stdio *IO, _ []string) error {
+		f := *tui // runTUI may adjust its copy (a session's DC); the flags stay as parsed
+		return runTUI(cmd.Context(), stdio, &f)
+	}
 }
 
-func addTUIFlags(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	fs.Duration("ttl", live.DefaultTTL, "lifetime of each temporary key (expires_in)")
-	fs.String("phone", "", "test phone to log in with at start (default 99966X1234 for the home DC X)")
-	fs.Bool("no-login", false, "do not log in at start (l logs in later)")
-	fs.Duration("snapshot-wait", 10*time.Second, "when stdout is not a terminal: how long to wait for a bound temporary key before printing")
+// tuiFlags are the root command's flags. NewRoot registers them afresh, so
+// each command line starts from the defaults.
+type tuiFlags struct {
+	target  targetFlags
+	ttl     time.Duration
+	phone   string
+	noLogin bool
+	session string
+	wait    time.Duration
 }
 
-func runTUI(cmd *cobra.Command, stdio *IO, _ []string) error {
-	fs := cmd.Flags()
-	ttl, _ := fs.GetDuration("ttl")
-	phone, _ := fs.GetString("phone")
-	noLogin, _ := fs.GetBool("no-login")
-	wait, _ := fs.GetDuration("snapshot-wait")
-	if ttl < time.Minute {
-		return usageErr(fmt.Errorf("--ttl %s: a temporary key lives at least 1m", ttl))
-	}
-	if noLogin {
-		phone = "-"
-	}
+var tui = &tuiFlags{}
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
-	defer stop()
-	sess, err := live.StartLocal(ctx, live.Config{TTL: ttl, Phone: phone})
+func (f *tuiFlags) add(cmd *cobra.Command) {
+	f.target.add(cmd)
+	fs := cmd.Flags()
+	fs.DurationVar(&f.ttl, "ttl", live.DefaultTTL, "lifetime of each temporary key (expires_in)")
+	fs.StringVar(&f.phone, "phone", "", "test phone to log in with at start (default 99966X1234 for home DC X; local and test DCs only)")
+	fs.BoolVar(&f.noLogin, "no-login", false, "do not log in at start (l logs in later)")
+	fs.StringVar(&f.session, "session", "", "use the permanent key of this session file or string instead of making one")
+	fs.DurationVar(&f.wait, "snapshot-wait", 10*time.Second, "when stdout is not a terminal: how long to wait for a bound temporary key before printing")
+}
+
+func runTUI(ctx context.Context, stdio *IO, f *tuiFlags) error {
+	env, err := endpoints.ParseEnv(f.target.env)
 	if err != nil {
-		return err
+		return usageErr(err)
 	}
-	defer sess.Close()
+	if f.ttl < time.Minute && env != endpoints.Local {
+		return usageErr(fmt.Errorf("--ttl %s: real DCs want at least a minute", f.ttl))
+	}
+	if f.ttl < time.Second {
+		return usageErr(fmt.Errorf("--ttl %s: at least 1s", f.ttl))
+	}
+	cfg := live.Config{DC: f.target.dc, TTL: f.ttl, Phone: f.phone}
+	if f.noLogin {
+		cfg.Phone = "-"
+	}
+	if f.session != "" {
+		sess, err := sessions.Load(f.session, sessions.LoadOptions{})
+		if err != nil {
+			return usageErr(fmt.Errorf("--session: %w", err))
+		}
+		if sess.DC >= 1 && sess.DC <= 5 {
+			f.target.dc, cfg.DC = sess.DC, sess.DC
+		}
+		if sess.HostPort() != "" && !sess.AddrFromDC && env != endpoints.Local {
+			f.target.addr = sess.HostPort()
+		}
+		cfg.PermKey, cfg.PermSource = sess.AuthKey, sess.PermKey().Source
+		// Logging in again would replace the session's own login.
+		cfg.Phone = "-"
+		fmt.Fprintln(stdio.Err, "warning: using the permanent key of "+sess.PermKey().Source+": "+sessions.DuplicateWarning)
+	}
+	if f.target.dryRun {
+		t, err := f.target.resolve(stdio.Getenv, nil)
+		if err != nil {
+			return err
+		}
+		return t.writeDryRun(stdio.Out, false)
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	var s *live.Session
+	if env == endpoints.Local {
+		if cfg.DC < 1 || cfg.DC > live.DefaultDCs {
+			return usageErr(fmt.Errorf("--dc-id %d: the local cluster has DCs 1..%d", cfg.DC, live.DefaultDCs))
+		}
+		t, err := f.target.resolve(stdio.Getenv, nil)
+		if err != nil {
+			return err
+		}
+		cfg.Transport, cfg.Proxy = t.Transport, t.Proxy
+		s, err = live.StartLocal(ctx, cfg)
+		if err != nil {
+			return err
+		}
+	} else {
+		t, err := f.target.resolve(stdio.Getenv, nil)
+		if err != nil {
+			return err
+		}
+		if t.AppErr != nil {
+			return usageErr(t.AppErr)
+		}
+		cfg.Transport, cfg.Proxy = t.Transport, t.Proxy
+		s, err = live.StartRemote(ctx, t.Endpoint, t.App, cfg)
+		if err != nil {
+			return err
+		}
+	}
+	defer s.Close()
 
 	if !isTerminal(stdio.Out) {
-		return printSnapshot(ctx, stdio, sess, wait)
+		return printSnapshot(ctx, stdio, s, f.wait)
 	}
-	opts := sess.Options
+	opts := s.Options
 	opts.Connect = true
 	clip := clipboard.ForTerminal(stdio.Getenv, stdio.Out)
 	defer clip.Close()
@@ -66,7 +137,7 @@ func runTUI(cmd *cobra.Command, stdio *IO, _ []string) error {
 		tea.WithOutput(stdio.Out),
 		tea.WithAltScreen(),
 		tea.WithMouseCellMotion(),
-		// The screen changes twice a second when idle; 20 flushes a
+		// The screen changes once a second when idle; 20 flushes a
 		// second keep typing immediate and cost a third of the default 60.
 		tea.WithFPS(20),
 	)
@@ -77,18 +148,21 @@ func runTUI(cmd *cobra.Command, stdio *IO, _ []string) error {
 }
 
 // printSnapshot is the root command when stdout is a pipe or a file: it
-// runs the same session without a UI until a temporary key is bound (or
-// wait passes), then prints what the Keys and Handshake screens would show.
-func printSnapshot(ctx context.Context, stdio *IO, sess *live.Session, wait time.Duration) error {
+// runs the same session without a UI until a temporary key is bound and the
+// login is done (or wait passes), then prints what the Keys and Handshake
+// screens would show. It exits 0 either way: the snapshot says what failed.
+func printSnapshot(ctx context.Context, stdio *IO, s *live.Session, wait time.Duration) error {
 	st := model.NewState()
-	opts := sess.Options
+	opts := s.Options
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	var evs <-chan model.Event
 	srv := opts.ServerEvents
+	finished := make(chan struct{})
 	if b := opts.Backend; b != nil {
 		evs = b.Events()
 		go func() {
+			defer close(finished)
 			if err := b.Connect(ctx); err != nil {
 				return
 			}
@@ -99,9 +173,6 @@ func printSnapshot(ctx context.Context, stdio *IO, sess *live.Session, wait time
 	}
 loop:
 	for {
-		if k, ok := st.Current(); ok && k.Bound && (opts.Phone == "" || st.User != nil) {
-			break
-		}
 		select {
 		case ev, ok := <-evs:
 			if !ok {
@@ -114,6 +185,11 @@ loop:
 				continue
 			}
 			st.Apply(ev)
+		case <-finished:
+			// Connect and login have returned; what they reported is
+			// already queued. Take it, then print.
+			finished = nil
+			deadline.Reset(100 * time.Millisecond)
 		case <-deadline.C:
 			break loop
 		case <-ctx.Done():

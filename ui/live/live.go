@@ -36,6 +36,15 @@ type Config struct {
 	TTL   time.Duration // temporary key lifetime; DefaultTTL when zero
 	Phone string        // logged in at start; "" = TestPhone(DC), "-" = no login
 	Clock func() time.Time
+
+	// Transport and Proxy carry the connections (intermediate and none
+	// by default).
+	Transport endpoints.Transport
+	Proxy     *endpoints.Proxy
+	// PermKey, when set, is an existing permanent key to use (from a
+	// session file) instead of making one; PermSource says where from.
+	PermKey    []byte
+	PermSource string
 }
 
 func (c *Config) defaults() {
@@ -95,11 +104,15 @@ func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 			Env: string(endpoints.Local), DC: cfg.DC, Addr: cluster.Addr(cfg.DC), ProtocolDC: cluster.ProtocolDC(cfg.DC),
 			PublicKeys: []*rsa.PublicKey{cluster.PublicKey()},
 		},
-		TempTTL: cfg.TTL,
-		AppID:   app.ID,
-		AppHash: app.Hash,
-		Now:     cfg.Clock,
-		Addrs:   addrs,
+		TempTTL:    cfg.TTL,
+		PermKey:    cfg.PermKey,
+		PermSource: cfg.PermSource,
+		AppID:      app.ID,
+		AppHash:    app.Hash,
+		Now:        cfg.Clock,
+		Addrs:      addrs,
+		Transport:  cfg.Transport,
+		Proxy:      cfg.Proxy,
 	})
 	// The driver goes first on Close: its connections end before the DCs.
 	s.closers = append(s.closers, s.Driver.Close)
@@ -114,6 +127,40 @@ func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 		Catalog:        methods,
 		CatalogSearch:  search,
 		SessionFormats: SessionFormats(app.ID, false),
+		Context:        ctx,
+	}
+	return s, nil
+}
+
+// StartRemote assembles a session against a real DC (test or production):
+// no embedded cluster, so no Server screen events, and a login at start
+// only for a test DC's test phone (a real account needs a real code).
+func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, cfg Config) (*Session, error) {
+	cfg.defaults()
+	if ep.Env != endpoints.Test {
+		cfg.Phone = ""
+	}
+	s := &Session{}
+	s.Driver = proto.NewDriver(proto.Options{
+		Target:     proto.Target{Env: string(ep.Env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys},
+		TempTTL:    cfg.TTL,
+		PermKey:    cfg.PermKey,
+		PermSource: cfg.PermSource,
+		AppID:      app.ID,
+		AppHash:    app.Hash,
+		Now:        cfg.Clock,
+		Transport:  cfg.Transport,
+		Proxy:      cfg.Proxy,
+	})
+	s.closers = append(s.closers, s.Driver.Close)
+	methods, search := Catalog()
+	s.Options = ui.Options{
+		Backend:        newBackend(s.Driver),
+		Clock:          cfg.Clock,
+		Phone:          cfg.Phone,
+		Catalog:        methods,
+		CatalogSearch:  search,
+		SessionFormats: SessionFormats(app.ID, ep.Env == endpoints.Test),
 		Context:        ctx,
 	}
 	return s, nil
