@@ -178,6 +178,11 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 	}
 	s.c.mu.Unlock()
 
+	if code < 0 && isContainer(msg.Data()) {
+		// A container may not reuse an earlier msg_id (error 19); any
+		// other repeated message is a replay and is ignored.
+		code = badMsgIDDuplicate
+	}
 	switch {
 	case code < 0:
 		return nil // a replay: ignored
@@ -326,6 +331,11 @@ func (s *serverConn) container(m inMsg, b *bin.Buffer) error {
 		}
 	}
 	return nil
+}
+
+func isContainer(body []byte) bool {
+	id, err := (&bin.Buffer{Buf: body}).PeekID()
+	return err == nil && id == proto.MessageContainerTypeID
 }
 
 // gunzip unpacks gzip_packed, refusing more than limit bytes of output.

@@ -111,6 +111,17 @@ func TestBadMsgNotifications(t *testing.T) {
 		}
 	})
 
+	t.Run("container reusing an earlier msg_id", func(t *testing.T) {
+		id, seq := rc.nextMsg(true)
+		var conf tg.Config
+		rc.roundTrip(rc.salt, rc.sess, id, seq, cfg).decode(t, &conf)
+		var cont bin.Buffer
+		_ = (&proto.MessageContainer{}).Encode(&cont)
+		if a := rc.roundTrip(rc.salt, rc.sess, id, seq+1, cont.Buf); a.badMsg != badMsgIDDuplicate {
+			t.Fatalf("got %+v, want 19", a)
+		}
+	})
+
 	t.Run("nested container", func(t *testing.T) {
 		innerID, _ := rc.nextMsg(false)
 		var inner bin.Buffer
