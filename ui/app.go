@@ -60,10 +60,11 @@ type Options struct {
 	// when the countdown's digits change.
 	Tick time.Duration
 
-	// Connect makes Init call Backend.Connect; Phone, when set with
-	// Connect, logs in right after.
-	Connect bool
-	Phone   string
+	// Connect makes Init call Backend.Connect, then log in with Phone if
+	// AutoLogin is set. Phone is also what the login dialog offers.
+	Connect   bool
+	AutoLogin bool
+	Phone     string
 
 	// ExportDCs are the DCs the export picker offers.
 	ExportDCs []int
@@ -208,12 +209,12 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, waitServerEvent(m.ctx, m.opts.ServerEvents))
 	}
 	if m.opts.Connect && m.opts.Backend != nil {
-		b, phone := m.opts.Backend, m.opts.Phone
+		b, phone, auto := m.opts.Backend, m.opts.Phone, m.opts.AutoLogin
 		cmds = append(cmds, m.start("connect", true, func(ctx context.Context) (string, error) {
 			if err := b.Connect(ctx); err != nil {
 				return "", err
 			}
-			if phone == "" {
+			if !auto || phone == "" {
 				return "connected", nil
 			}
 			return "connected and logged in", b.Login(ctx, phone)

@@ -166,7 +166,7 @@ func printSnapshot(ctx context.Context, stdio *IO, s *live.Session, wait time.Du
 			if err := b.Connect(ctx); err != nil {
 				return
 			}
-			if opts.Phone != "" {
+			if opts.AutoLogin && opts.Phone != "" {
 				_ = b.Login(ctx, opts.Phone)
 			}
 		}()

@@ -34,7 +34,7 @@ type Config struct {
 	DCs   int           // local cluster size; DefaultDCs when zero
 	DC    int           // home DC; DefaultDC when zero
 	TTL   time.Duration // temporary key lifetime; DefaultTTL when zero
-	Phone string        // logged in at start; "" = TestPhone(DC), "-" = no login
+	Phone string        // logged in at start; "" = TestPhone(DC), "-" = no login (the dialog still offers TestPhone)
 	Clock func() time.Time
 
 	// Transport and Proxy carry the connections (intermediate and none
@@ -45,6 +45,8 @@ type Config struct {
 	// session file) instead of making one; PermSource says where from.
 	PermKey    []byte
 	PermSource string
+
+	autoLogin bool
 }
 
 func (c *Config) defaults() {
@@ -57,11 +59,9 @@ func (c *Config) defaults() {
 	if c.TTL <= 0 {
 		c.TTL = DefaultTTL
 	}
-	switch c.Phone {
-	case "":
+	c.autoLogin = c.Phone != "-"
+	if c.Phone == "" || c.Phone == "-" {
 		c.Phone = TestPhone(c.DC)
-	case "-":
-		c.Phone = ""
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
@@ -123,6 +123,7 @@ func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 		ServerEvents:   events,
 		Clock:          cfg.Clock,
 		Phone:          cfg.Phone,
+		AutoLogin:      cfg.autoLogin,
 		ExportDCs:      cluster.DCs(),
 		Catalog:        methods,
 		CatalogSearch:  search,
@@ -138,7 +139,8 @@ func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, cfg Config) (*Session, error) {
 	cfg.defaults()
 	if ep.Env != endpoints.Test {
-		cfg.Phone = ""
+		// A real account's code comes by message; l asks for the phone.
+		cfg.Phone, cfg.autoLogin = "", false
 	}
 	s := &Session{}
 	s.Driver = proto.NewDriver(proto.Options{
@@ -158,6 +160,7 @@ func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, 
 		Backend:        newBackend(s.Driver),
 		Clock:          cfg.Clock,
 		Phone:          cfg.Phone,
+		AutoLogin:      cfg.autoLogin,
 		Catalog:        methods,
 		CatalogSearch:  search,
 		SessionFormats: SessionFormats(app.ID, ep.Env == endpoints.Test),
