@@ -1,0 +1,190 @@
+package login
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/proto/codec"
+	"github.com/gotd/td/tgerr"
+
+	"tgpfs/proto/handshake"
+	"tgpfs/proto/session"
+)
+
+func TestClassify(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("auth.sendCode on DC 2: %w", err) }
+	for _, tc := range []struct {
+		name string
+		err  error
+		ks   KeyState
+		want Verdict // Advice is only checked for being set
+	}{
+		{name: "phone migrate", err: wrap(tgerr.New(303, "PHONE_MIGRATE_4")), want: Verdict{Kind: Migrate, Code: 303, Type: "PHONE_MIGRATE", DC: 4, Retry: true}},
+		{name: "user migrate", err: tgerr.New(303, "USER_MIGRATE_1"), want: Verdict{Kind: Migrate, Code: 303, Type: "USER_MIGRATE", DC: 1, Retry: true}},
+		{name: "network migrate", err: tgerr.New(303, "NETWORK_MIGRATE_5"), want: Verdict{Kind: Migrate, Code: 303, Type: "NETWORK_MIGRATE", DC: 5, Retry: true}},
+		{name: "file migrate is not a login move", err: tgerr.New(303, "FILE_MIGRATE_2"), want: Verdict{Kind: Other, Code: 303, Type: "FILE_MIGRATE"}},
+		{name: "migrate without dc", err: tgerr.New(303, "PHONE_MIGRATE_X"), want: Verdict{Kind: Other, Code: 303, Type: "PHONE_MIGRATE_X"}},
+		{name: "flood wait", err: wrap(tgerr.New(420, "FLOOD_WAIT_86400")), want: Verdict{Kind: FloodWait, Code: 420, Type: "FLOOD_WAIT", Wait: 24 * time.Hour, Retry: true}},
+		{name: "premium flood wait", err: tgerr.New(420, "FLOOD_PREMIUM_WAIT_7"), want: Verdict{Kind: FloodWait, Code: 420, Type: "FLOOD_PREMIUM_WAIT", Wait: 7 * time.Second, Retry: true}},
+		{name: "duplicated", err: tgerr.New(406, "AUTH_KEY_DUPLICATED"), want: Verdict{Kind: AuthKeyDuplicated, Code: 406, Type: "AUTH_KEY_DUPLICATED", DropKeys: true, LoggedOut: true}},
+		{name: "unregistered", err: tgerr.New(401, "AUTH_KEY_UNREGISTERED"), want: Verdict{Kind: AuthKeyUnregistered, Code: 401, Type: "AUTH_KEY_UNREGISTERED"}},
+		{name: "revoked", err: tgerr.New(401, "SESSION_REVOKED"), want: Verdict{Kind: SessionRevoked, Code: 401, Type: "SESSION_REVOKED", DropKeys: true, LoggedOut: true}},
+		{name: "expired", err: tgerr.New(401, "SESSION_EXPIRED"), want: Verdict{Kind: SessionRevoked, Code: 401, Type: "SESSION_EXPIRED", DropKeys: true, LoggedOut: true}},
+		{name: "perm empty", err: tgerr.New(401, "AUTH_KEY_PERM_EMPTY"), want: Verdict{Kind: AuthKeyPermEmpty, Code: 401, Type: "AUTH_KEY_PERM_EMPTY"}},
+		{name: "password", err: &PasswordNeeded{Hint: "cat"}, want: Verdict{Kind: PasswordRequired, Code: 401, Type: "SESSION_PASSWORD_NEEDED"}},
+		{name: "password rpc", err: tgerr.New(401, "SESSION_PASSWORD_NEEDED"), want: Verdict{Kind: PasswordRequired, Code: 401, Type: "SESSION_PASSWORD_NEEDED"}},
+		// ENCRYPTED_MESSAGE_INVALID: the spec's policy turns on the permanent key's age.
+		{name: "emi young key", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{PermAge: 10 * time.Second, HomeDC: true},
+			want: Verdict{Kind: EncryptedMessageInvalid, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID", Retry: true}},
+		{name: "emi old home key", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{PermAge: 61 * time.Second, HomeDC: true},
+			want: Verdict{Kind: EncryptedMessageInvalid, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID", DropKeys: true, LoggedOut: true}},
+		{name: "emi old other key", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{PermAge: time.Hour},
+			want: Verdict{Kind: EncryptedMessageInvalid, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID", DropKeys: true}},
+		{name: "emi key of unknown age", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{HomeDC: true},
+			want: Verdict{Kind: EncryptedMessageInvalid, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID", DropKeys: true, LoggedOut: true}},
+		{name: "emi at exactly 60 s", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{PermAge: PermYoung},
+			want: Verdict{Kind: EncryptedMessageInvalid, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID", DropKeys: true}},
+		// Transport errors, from each layer that reports them.
+		{name: "session -404", err: wrap(&session.TransportError{Code: 404}), want: Verdict{Kind: TransportNotFound, Code: 404, DropKeys: true}},
+		{name: "handshake -429", err: &handshake.TransportError{Code: 429}, want: Verdict{Kind: TransportFlood, Code: 429, Retry: true}},
+		{name: "codec -444", err: wrap(&codec.ProtocolErr{Code: codec.CodeWrongDC}), want: Verdict{Kind: TransportBadDC, Code: 444}},
+		{name: "negative code", err: &session.TransportError{Code: -429}, want: Verdict{Kind: TransportFlood, Code: 429, Retry: true}},
+		{name: "other transport", err: &session.TransportError{Code: 500}, want: Verdict{Kind: Other, Code: 500}},
+		{name: "plain error", err: errors.New("dial tcp: connection refused\nmore"), want: Verdict{Kind: Other}},
+		{name: "other rpc", err: tgerr.New(400, "PHONE_CODE_INVALID"), want: Verdict{Kind: Other, Code: 400, Type: "PHONE_CODE_INVALID"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Classify(tc.err, tc.ks)
+			if got.Advice == "" || strings.Contains(got.Advice, "\n") {
+				t.Errorf("advice %q: want one line", got.Advice)
+			}
+			got.Advice = ""
+			if got != tc.want {
+				t.Errorf("Classify(%v) =\n %+v\nwant\n %+v", tc.err, got, tc.want)
+			}
+			if got.Destructive() != (tc.want.DropKeys && tc.want.LoggedOut) {
+				t.Errorf("Destructive = %v", got.Destructive())
+			}
+		})
+	}
+	if v := Classify(nil, KeyState{}); v != (Verdict{}) {
+		t.Errorf("Classify(nil) = %+v", v)
+	}
+}
+
+func TestKindString(t *testing.T) {
+	seen := map[string]bool{}
+	for k := Other; k <= TransportBadDC; k++ {
+		s := k.String()
+		if s == "" || seen[s] || strings.HasPrefix(s, "kind(") {
+			t.Errorf("%d: name %q", int(k), s)
+		}
+		seen[s] = true
+	}
+	if got := Kind(99).String(); got != "kind(99)" {
+		t.Errorf("Kind(99) = %q", got)
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"+99966 2 1234":     "9996621234",
+		"9996621234":        "9996621234",
+		"+1 (555) 010-9999": "15550109999",
+		" 44.20.7946.0000 ": "442079460000",
+		"12":                "",
+		"1234567890123456":  "",
+		"99966x21234":       "",
+		"999+6621234":       "",
+		"":                  "",
+	} {
+		got, err := NormalizePhone(in)
+		if (err == nil) != (want != "") || got != want {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestParseBotToken(t *testing.T) {
+	for in, want := range map[string]int64{
+		"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw": 123456789,
+		"1:abcdefghijklmnopqrst-_":                     1,
+		"123456789":                                    0,
+		"0:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":         0,
+		"-5:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":        0,
+		"+5:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":        0,
+		"bot:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":       0,
+		"5:short":                                      0,
+		"5:AAHdqTcvCH1vGWJxfSeofSAs0K5PALD saw":        0,
+	} {
+		got, err := ParseBotToken(in)
+		if (err == nil) != (want != 0) || got != want {
+			t.Errorf("ParseBotToken(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []struct {
+		code int
+		msg  string
+	}{{303, "PHONE_MIGRATE_4"}, {420, "FLOOD_WAIT_30"}, {406, "AUTH_KEY_DUPLICATED"}, {303, "USER_MIGRATE_-1"},
+		{420, "FLOOD_WAIT_99999999999999999999"}, {400, "ENCRYPTED_MESSAGE_INVALID"}, {-404, ""}, {429, "x"}} {
+		f.Add(s.code, s.msg, int64(30))
+	}
+	f.Fuzz(func(t *testing.T, code int, msg string, ageSec int64) {
+		ks := KeyState{PermAge: time.Duration(ageSec) * time.Second, HomeDC: ageSec%2 == 0}
+		for _, err := range []error{tgerr.New(code, msg), &session.TransportError{Code: int32(code)}} {
+			v := Classify(err, ks)
+			if v.Advice == "" || strings.Contains(v.Advice, "\n") {
+				t.Fatalf("Classify(%v): advice %q", err, v.Advice)
+			}
+			if v.Kind == Migrate && v.DC <= 0 {
+				t.Fatalf("Classify(%v): migrate to DC %d", err, v.DC)
+			}
+			if v.Kind == FloodWait && v.Wait < 0 {
+				t.Fatalf("Classify(%v): wait %v", err, v.Wait)
+			}
+			if v.LoggedOut && !v.DropKeys {
+				t.Fatalf("Classify(%v): logged out without dropping keys", err)
+			}
+		}
+	})
+}
+
+func FuzzNormalizePhone(f *testing.F) {
+	for _, s := range []string{"+99966 2 1234", "+1 (555) 010-9999", "12", "+", "٣٣٣٣٣٣"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := NormalizePhone(s)
+		if err != nil {
+			return
+		}
+		if len(d) < 5 || len(d) > 15 || strings.Trim(d, "0123456789") != "" {
+			t.Fatalf("NormalizePhone(%q) = %q", s, d)
+		}
+		if again, err := NormalizePhone(d); err != nil || again != d {
+			t.Fatalf("not idempotent: %q -> %q -> %q, %v", s, d, again, err)
+		}
+	})
+}
+
+func FuzzParseBotToken(f *testing.F) {
+	for _, s := range []string{"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "1:", ":", "9223372036854775808:aaaaaaaaaaaaaaaaaaaaaa"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseBotToken(s)
+		if err != nil {
+			return
+		}
+		if id <= 0 || !strings.HasPrefix(s, strconv.FormatInt(id, 10)+":") {
+			t.Fatalf("ParseBotToken(%q) = %d", s, id)
+		}
+	})
+}
