@@ -13,6 +13,7 @@ import (
 const (
 	MaxLog          = 1000
 	MaxServerEvents = 500
+	MaxTranscripts  = 32
 )
 
 // LogLevel tells an ordinary log line from an error.
@@ -74,9 +75,11 @@ type State struct {
 	BoundTo map[KeyID]KeyID
 
 	// Handshake is the transcript of the last key exchange; Handshakes
-	// counts them all.
-	Handshake  Transcript
-	Handshakes int
+	// counts them all; Transcripts keeps the last MaxTranscripts, oldest
+	// first.
+	Handshake   Transcript
+	Handshakes  int
+	Transcripts []Transcript
 	LastBind   *BindFailed // the last failed bind, cleared by a successful one
 
 	// User is who the permanent key is logged in as on the home DC;
@@ -129,6 +132,7 @@ func (s *State) Clone() *State {
 	c.Handshake.Messages = slices.Clone(s.Handshake.Messages)
 	c.Handshake.Values = slices.Clone(s.Handshake.Values)
 	c.Handshake.Checks = slices.Clone(s.Handshake.Checks)
+	c.Transcripts = slices.Clone(s.Transcripts)
 	if s.User != nil {
 		u := *s.User
 		c.User = &u
@@ -280,6 +284,10 @@ func (s *State) Apply(ev Event) {
 	case HandshakeDone:
 		s.Handshake = e.Transcript
 		s.Handshakes++
+		s.Transcripts = append(s.Transcripts, e.Transcript)
+		if n := len(s.Transcripts) - MaxTranscripts; n > 0 {
+			s.Transcripts = slices.Delete(s.Transcripts, 0, n)
+		}
 		t := e.Transcript
 		if t.Passed() {
 			s.logf(e.At, "%s key exchange with DC %d: key %s, %d checks passed in %s",

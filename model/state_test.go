@@ -342,6 +342,9 @@ func TestApply(t *testing.T) {
 				if s.Conn != Connected || s.Target.Layer != 220 {
 					t.Fatalf("conn = %s, target %+v", s.Conn, s.Target)
 				}
+				if len(s.Transcripts) != 2 || s.Transcripts[0].KeyID != temp1 {
+					t.Fatalf("transcripts = %+v", s.Transcripts)
+				}
 				if s.Handshakes != 2 || s.Handshake.Passed() {
 					t.Fatalf("handshakes = %d, last passed = %v", s.Handshakes, s.Handshake.Passed())
 				}
