@@ -151,7 +151,9 @@ func run(dir string, w, h int) error {
 		wait func(ui.Capture) bool
 	}{
 		{"keys", []string{"1"}, contains("Earlier temporary keys")},
-		{"handshake", []string{"2"}, contains("Checks")},
+		// The export's two handshakes (DC 3) are the newest; ← ← shows
+		// the last rotation's on DC 2.
+		{"handshake", []string{"2", "[", "["}, contains("temporary key exchange with DC 2")},
 		{"catalog", []string{"3", "down"}, contains("auth.bindTempAuthKey")},
 		{"server", []string{"5"}, contains("Recent server events")},
 		{"log", []string{"6"}, contains("exported")},

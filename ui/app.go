@@ -107,7 +107,10 @@ type Model struct {
 	catalog   catalogPane
 	revealed  *revealed
 	revealSeq int
-	quitting  bool
+	// hsBack is which handshake the Handshake screen shows, counted back
+	// from the newest.
+	hsBack   int
+	quitting bool
 }
 
 // revealed holds key bytes between an explicit reveal and RevealFor later.
@@ -346,6 +349,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 
 	case eventMsg:
+		if _, ok := msg.ev.(model.HandshakeDone); ok && m.hsBack > 0 {
+			// Keep showing the same transcript while newer ones arrive.
+			m.hsBack = min(m.hsBack+1, model.MaxTranscripts-1)
+		}
 		m.st.Apply(msg.ev)
 		if m.opts.Events == nil {
 			return nil
@@ -510,6 +517,17 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.togglePause()
 	}
 	switch m.screen {
+	case ScreenHandshake:
+		switch {
+		case key.Matches(msg, k.Earlier):
+			m.hsBack = min(m.hsBack+1, max(len(m.st.Transcripts)-1, 0))
+			m.panes[ScreenHandshake].vp.GotoTop()
+			return nil
+		case key.Matches(msg, k.Later):
+			m.hsBack = max(m.hsBack-1, 0)
+			m.panes[ScreenHandshake].vp.GotoTop()
+			return nil
+		}
 	case ScreenTraffic:
 		return m.trafficKey(msg)
 	case ScreenCatalog:

@@ -532,3 +532,17 @@ func TestUntilNextSecond(t *testing.T) {
 		}
 	}
 }
+
+func TestHandshakeHistory(t *testing.T) {
+	h := newHarness(t, 120, 40, demoEvents())
+	h.keys("2")
+	h.await("the newest", contains("Handshake 4 of 4  temporary key exchange with DC 2"))
+	h.tm.Send(tea.KeyMsg{Type: tea.KeyLeft})
+	h.await("the one before", func(c Capture) bool {
+		return strings.Contains(c.View, "Handshake 3 of 4") && strings.Contains(c.View, "key "+tempB.String())
+	})
+	h.keys("[", "[", "[") // the last press stays on the oldest
+	h.await("the first", contains("Handshake 1 of 4  permanent key exchange"))
+	h.keys("]")
+	h.await("the second", contains("Handshake 2 of 4"))
+}

@@ -16,6 +16,8 @@ type KeyMap struct {
 	PageDown key.Binding
 	Top      key.Binding
 	Bottom   key.Binding
+	Earlier  key.Binding // an earlier handshake
+	Later    key.Binding
 
 	Bind    key.Binding
 	Drop    key.Binding
@@ -46,6 +48,8 @@ func DefaultKeyMap() KeyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Earlier:  key.NewBinding(key.WithKeys("left", "["), key.WithHelp("←/[", "earlier handshake")),
+		Later:    key.NewBinding(key.WithKeys("right", "]"), key.WithHelp("→/]", "later handshake")),
 
 		Bind:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bind a fresh temp key")),
 		Drop:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drop other temp keys")),
@@ -78,7 +82,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp is what `?` shows, in columns.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.NextTab, k.PrevTab, k.Tab[0], k.Up, k.Down, k.PageUp, k.PageDown},
+		{k.NextTab, k.PrevTab, k.Tab[0], k.Up, k.Down, k.PageUp, k.PageDown, k.Earlier, k.Later},
 		{k.Bind, k.Drop, k.Export, k.Login, k.Pause},
 		{k.Reveal, k.Copy, k.Open, k.Snippet, k.Filter},
 		{k.Help, k.Cancel, k.Quit},

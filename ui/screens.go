@@ -251,11 +251,16 @@ func revealLines(s styles.Styles, label string, key []byte, width int) string {
 	return strings.Join(out, "\n")
 }
 
-func renderHandshake(st *model.State, s styles.Styles, width int) string {
+// renderHandshake shows one transcript: back counts from the newest.
+func renderHandshake(st *model.State, back int, s styles.Styles, width int) string {
 	if st.Handshakes == 0 {
 		return s.Dim.Render("No key exchange yet.")
 	}
-	t := st.Handshake
+	t, n := st.Handshake, st.Handshakes
+	if ts := st.Transcripts; len(ts) > 0 {
+		back = min(max(back, 0), len(ts)-1)
+		t, n = ts[len(ts)-1-back], st.Handshakes-back
+	}
 	var b strings.Builder
 	line := func(str string) { b.WriteString(str + "\n") }
 
@@ -270,13 +275,16 @@ func renderHandshake(st *model.State, s styles.Styles, width int) string {
 		}
 	}
 	line(fmt.Sprintf("%s  %s key exchange with DC %d  %s",
-		s.Section.Render(fmt.Sprintf("Handshake #%d", st.Handshakes)), t.Kind, t.DC, verdict))
+		s.Section.Render(fmt.Sprintf("Handshake %d of %d", n, st.Handshakes)), t.Kind, t.DC, verdict))
 	sum := fmt.Sprintf("%d/%d checks passed · %s", passed, len(t.Checks), t.Duration.Round(time.Millisecond))
 	if t.ExpiresIn > 0 {
 		sum += fmt.Sprintf(" · expires_in %s", countdown(t.ExpiresIn))
 	}
 	if t.KeyID != 0 {
 		sum += " · key " + s.KeyID.Render(t.KeyID.String())
+	}
+	if len(st.Transcripts) > 1 {
+		sum += s.Dim.Render(" · ←/→ other handshakes")
 	}
 	line("  " + sum)
 	if t.Err != "" {

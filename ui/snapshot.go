@@ -24,7 +24,7 @@ func Snapshot(st *model.State, now time.Time) string {
 	b.WriteString("\n\n")
 	b.WriteString(renderKeys(st, now, s, SnapshotWidth, nil))
 	b.WriteString("\n\n")
-	b.WriteString(renderHandshake(st, s, SnapshotWidth))
+	b.WriteString(renderHandshake(st, 0, s, SnapshotWidth))
 	var errs []string
 	for _, e := range st.Log {
 		if e.Level == model.Error {

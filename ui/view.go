@@ -96,7 +96,7 @@ func (m *Model) sync() {
 	case ScreenKeys:
 		m.panes[ScreenKeys].setContent(fit(renderKeys(m.st, m.now, m.styles, w, m.revealed), w))
 	case ScreenHandshake:
-		m.panes[ScreenHandshake].setContent(fit(renderHandshake(m.st, m.styles, w), w))
+		m.panes[ScreenHandshake].setContent(fit(renderHandshake(m.st, m.hsBack, m.styles, w), w))
 	case ScreenServer:
 		m.panes[ScreenServer].setContent(fit(renderServer(m.st, m.now, m.styles, w), w))
 	case ScreenLog:
