@@ -80,7 +80,7 @@ type State struct {
 	Handshake   Transcript
 	Handshakes  int
 	Transcripts []Transcript
-	LastBind   *BindFailed // the last failed bind, cleared by a successful one
+	LastBind    *BindFailed // the last failed bind, cleared by a successful one
 
 	// User is who the permanent key is logged in as on the home DC;
 	// Authorized lists every DC that knows the user (home and exports).
