@@ -117,6 +117,7 @@ type Model struct {
 type revealed struct {
 	seq        int
 	perm, temp []byte
+	until      time.Time // when they are hidden again
 }
 
 func (r *revealed) wipe() {
@@ -411,7 +412,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if m.revealed != nil {
 			m.revealed.wipe()
 		}
-		m.revealed = &revealed{seq: msg.seq, perm: msg.perm, temp: msg.temp}
+		m.revealed = &revealed{seq: msg.seq, perm: msg.perm, temp: msg.temp, until: m.opts.Clock().Add(RevealFor)}
 		m.screen = ScreenKeys
 		seq := msg.seq
 		return tea.Tick(RevealFor, func(time.Time) tea.Msg { return hideMsg{seq} })

@@ -158,6 +158,7 @@ func TestScreens(t *testing.T) {
 		{"DropConfirm", []string{"d"}, contains("except the current 71b4e9d2c8a3f0d5"), nil, nil},
 		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil},
 		{"Login", []string{"l"}, contains("9996621234"), nil, nil},
+		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {

@@ -123,6 +123,7 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 		line(row(s, "authorized", authorized(st, s)))
 		if rev != nil && len(rev.perm) > 0 {
 			line(revealLines(s, "key bytes", rev.perm, width))
+			line(row(s, "", s.Warn.Render(fmt.Sprintf("%s shown until %s, never logged", styles.SymWarn, clock(rev.until)))))
 		}
 	}
 	line("")
