@@ -461,6 +461,10 @@ func (s *State) Apply(ev Event) {
 	case ServerEvent:
 		s.applyServer(e)
 	}
+	// Whatever happened, the current key is a live key of this DC.
+	if cur, ok := s.Current(); s.CurrentID != 0 && (!ok || cur.End != Live || s.Foreign(cur.ID)) {
+		s.CurrentID = s.latestBoundLive()
+	}
 }
 
 func (s *State) applyServer(e ServerEvent) {
