@@ -79,8 +79,9 @@ func (d methodDelegate) Render(w io.Writer, lm list.Model, index int, it list.It
 // method's page.
 type catalogPane struct {
 	list   list.Model
-	detail viewport.Model
-	shown  string // name of the method in detail, to re-render only on change
+	detail viewport.Model // keeps the detail's scroll offset and bounds
+	lines  []string       // the detail, cut to width
+	shown  string         // name of the method in detail, to re-render only on change
 	s      styles.Styles
 	width  int
 	height int
@@ -187,7 +188,7 @@ func (p *catalogPane) sync() {
 	m, ok := p.selected()
 	if !ok {
 		p.shown = ""
-		p.detail.SetContent(p.s.Dim.Render("No method matches the filter."))
+		p.setDetail(p.s.Dim.Render("No method matches the filter."))
 		return
 	}
 	if m.Name == p.shown || p.detail.Width <= 0 {
@@ -195,17 +196,35 @@ func (p *catalogPane) sync() {
 	}
 	p.shown = m.Name
 	w := p.detail.Width - p.detail.Style.GetHorizontalFrameSize()
-	p.detail.SetContent(fit(renderMethod(m, p.s, w), w))
+	p.setDetail(fit(renderMethod(m, p.s, w), w))
 	p.detail.GotoTop()
+}
+
+func (p *catalogPane) setDetail(s string) {
+	p.lines = strings.Split(s, "\n")
+	p.detail.SetContent(s)
 }
 
 func (p *catalogPane) view(s styles.Styles) string {
 	if len(p.list.Items()) == 0 {
 		return s.Dim.Render("The catalog is empty.")
 	}
-	left := lipgloss.NewStyle().Width(p.listWidth()).Render(p.list.View())
-	sep := s.TabGap.Render(strings.TrimSuffix(strings.Repeat("│\n", p.height), "\n"))
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, sep, p.detail.View())
+	// Side by side, line by line: the list, a rule, the visible part of
+	// the detail (its lines are already cut to width).
+	lw, dw := p.listWidth(), max(p.detail.Width-1, 1)
+	left := strings.Split(block(p.list.View(), lw, p.height), "\n")
+	top := min(max(p.detail.YOffset, 0), len(p.lines))
+	end := min(top+p.height, len(p.lines))
+	right := strings.Split(block(strings.Join(p.lines[top:end], "\n"), dw, p.height), "\n")
+	sep := s.TabGap.Render("│") + " "
+	var b strings.Builder
+	for i := range p.height {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(left[i] + sep + right[i])
+	}
+	return b.String()
 }
 
 // renderMethod is a method's page: what it does, how to call it, what can
@@ -268,7 +287,7 @@ func renderMethod(m Method, s styles.Styles, width int) string {
 		line("")
 		line(s.Section.Render("gotd") + s.Dim.Render("  (c copies)"))
 		for _, l := range strings.Split(strings.TrimRight(m.Snippet, "\n"), "\n") {
-			line("  " + l)
+			line("  " + strings.ReplaceAll(l, "\t", "    "))
 		}
 	}
 	if m.Reference != "" {
