@@ -185,6 +185,7 @@ type Capture struct {
 type (
 	eventMsg     struct{ ev model.Event }
 	eventsClosed struct{}
+	connectMsg   struct{}
 	tickMsg      struct{}
 	actionDone   struct {
 		name    string
@@ -213,18 +214,24 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, waitServerEvent(m.ctx, m.opts.ServerEvents))
 	}
 	if m.opts.Connect && m.opts.Backend != nil {
-		b, phone, auto := m.opts.Backend, m.opts.Phone, m.opts.AutoLogin
-		cmds = append(cmds, m.start("connect", true, func(ctx context.Context) (string, error) {
-			if err := b.Connect(ctx); err != nil {
-				return "", err
-			}
-			if !auto || phone == "" {
-				return "connected", nil
-			}
-			return "connected and logged in", b.Login(ctx, phone)
-		}))
+		// Through Update, where state changes.
+		cmds = append(cmds, func() tea.Msg { return connectMsg{} })
 	}
 	return tea.Batch(cmds...)
+}
+
+// connect connects, then logs in if asked to.
+func (m *Model) connect() tea.Cmd {
+	b, phone, auto := m.opts.Backend, m.opts.Phone, m.opts.AutoLogin
+	return m.start("connect", true, func(ctx context.Context) (string, error) {
+		if err := b.Connect(ctx); err != nil {
+			return "", err
+		}
+		if !auto || phone == "" {
+			return "connected", nil
+		}
+		return "connected and logged in", b.Login(ctx, phone)
+	})
 }
 
 func waitEvent(ctx context.Context, ch <-chan model.Event) tea.Cmd {
@@ -374,6 +381,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 	case eventsClosed:
 		return nil
+
+	case connectMsg:
+		return m.connect()
 
 	case actionDone:
 		delete(m.pending, msg.name)

@@ -547,3 +547,20 @@ func TestHandshakeHistory(t *testing.T) {
 	h.keys("]")
 	h.await("the second", contains("Handshake 2 of 4"))
 }
+
+func TestConnectAndAutoLogin(t *testing.T) {
+	for _, auto := range []bool{false, true} {
+		t.Run(fmt.Sprint("auto=", auto), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			be := newFakeBackend()
+			m := New(Options{Backend: be, Clock: func() time.Time { return goldenNow }, Connect: true, AutoLogin: auto, Phone: "9996621234", Context: ctx})
+			h := &harness{t: t, tm: teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24)), cancel: cancel}
+			defer h.stop()
+			want := []string{"connect"}
+			if auto {
+				want = append(want, "login 9996621234", "login")
+			}
+			h.await("the calls", func(c Capture) bool { return len(c.Busy) == 0 && slices.Equal(be.Calls(), want) })
+		})
+	}
+}
