@@ -104,8 +104,8 @@ type State struct {
 	// clockKnown is set once a ClockSynced arrived, so the first offset
 	// is logged even when it is zero.
 	clockKnown bool
-	// LastErr is the one line the status bar shows; cleared when the same
-	// kind of action next succeeds.
+	// LastErr is the one line the status bar shows: the newest error,
+	// until an action next succeeds (the Log keeps every error).
 	LastErr string
 }
 
@@ -439,9 +439,7 @@ func (s *State) Apply(ev Event) {
 			s.errorf(e.At, "%s failed after %s: %s", e.Action, took(e.Duration), e.Err)
 			break
 		}
-		if strings.HasPrefix(s.LastErr, e.Action+" ") {
-			s.LastErr = ""
-		}
+		s.LastErr = ""
 		s.logf(e.At, "%s done in %s", e.Action, took(e.Duration))
 
 	case RenewalChanged:

@@ -294,9 +294,13 @@ func TestApply(t *testing.T) {
 				if last.Level != Error || !strings.Contains(last.Text, "login failed") {
 					t.Fatalf("last log = %+v", last)
 				}
-				s.Apply(ActionDone{At: at(3), Action: "login"})
+				s.Apply(ActionStarted{At: at(3), Action: "rotate"})
+				if s.LastErr == "" {
+					t.Fatal("starting another action cleared the error")
+				}
+				s.Apply(ActionDone{At: at(3), Action: "rotate"})
 				if s.LastErr != "" {
-					t.Fatalf("a later successful login left LastErr = %q", s.LastErr)
+					t.Fatalf("a later successful action left LastErr = %q", s.LastErr)
 				}
 			},
 		},
