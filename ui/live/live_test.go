@@ -207,3 +207,43 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// With renewal paused a short-lived key expires, the DC forgets it, and b
+// binds a fresh one.
+func TestLiveExpiry(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sess, err := StartLocal(ctx, Config{TTL: 3 * time.Second, Phone: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	opts := sess.Options
+	opts.Connect = true
+	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(80, 24))}
+	defer func() {
+		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	}()
+	h.keys("p")
+	st := h.await("a bound key", func(c ui.Capture) bool {
+		k, ok := c.State.Current()
+		return ok && k.Bound && c.State.RenewalPaused && len(c.Busy) == 0
+	}).State
+	first, _ := st.Current()
+	c := h.await("the expiry", func(c ui.Capture) bool {
+		k, _ := c.State.Temp(first.ID)
+		return k.End == model.Expired && c.State.Server[first.ID].State == model.SrvKeyExpired
+	})
+	if _, ok := c.State.Current(); ok {
+		t.Fatalf("an expired key is still current:\n%s", c.View)
+	}
+	if !strings.Contains(c.View, "none in use") {
+		t.Fatalf("Keys screen:\n%s", c.View)
+	}
+	h.keys("b")
+	st = h.await("a fresh key", done("rotate")).State
+	if k, ok := st.Current(); !ok || k.ID == first.ID || !k.Bound {
+		t.Fatalf("after b: %+v, %v\n%s", k, ok, logText(st))
+	}
+}
