@@ -564,3 +564,22 @@ func TestConnectAndAutoLogin(t *testing.T) {
 		})
 	}
 }
+
+func TestHeaderTargets(t *testing.T) {
+	tests := []struct {
+		target model.Target
+		want   string
+	}{
+		{model.Target{Env: "local", DC: 2, Layer: 214}, "tgpfs · local DC 2 · ● connected · not logged in · layer 214"},
+		{model.Target{Env: "test", DC: 2, Layer: 214}, "tgpfs · test DC 2 · ● connected"},
+		{model.Target{Env: "prod", DC: 4, Layer: 214}, "tgpfs · production DC 4 · ● connected"},
+	}
+	for _, tt := range tests {
+		m := New(Options{Clock: func() time.Time { return goldenNow }})
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		m.st.Apply(model.ConnChanged{Target: tt.target, Phase: model.Connected})
+		if got := m.header(); !strings.Contains(got, tt.want) {
+			t.Errorf("header = %q, want %q in it", got, tt.want)
+		}
+	}
+}
