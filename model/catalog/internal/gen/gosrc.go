@@ -229,6 +229,12 @@ func readTypeInfo(d *ast.FuncDecl) ([]goField, error) {
 		found bool
 		err   error
 	)
+	if d.Body == nil {
+		// "func (s *X) TypeInfo()" with no body parses (it declares a
+		// function implemented elsewhere), and ast.Inspect would walk the
+		// nil *BlockStmt and panic. Generated code always has a body.
+		return nil, fmt.Errorf("TypeInfo has no body")
+	}
 	ast.Inspect(d.Body, func(n ast.Node) bool {
 		as, ok := n.(*ast.AssignStmt)
 		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 || types.ExprString(as.Lhs[0]) != "typ.Fields" {
