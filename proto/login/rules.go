@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gotd/td/proto/codec"
+	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/proto/handshake"
@@ -128,6 +129,9 @@ func Classify(err error, ks KeyState) Verdict {
 	var v Verdict
 	if code, ok := transportCode(err); ok {
 		v = classifyTransport(code)
+	} else if errors.Is(err, auth.ErrPasswordInvalid) {
+		v = Verdict{Kind: Other, Code: 400, Type: "PASSWORD_HASH_INVALID",
+			Advice: "wrong two-step verification password: try again (the hint may help)"}
 	} else if errors.Is(err, ErrPasswordNeeded) {
 		v = classifyRPC(tgerr.New(401, "SESSION_PASSWORD_NEEDED"), ks)
 	} else if rpc, ok := tgerr.As(err); ok {
@@ -206,9 +210,34 @@ func classifyRPC(e *tgerr.Error, ks KeyState) Verdict {
 			v.Advice = "the DC no longer accepts this permanent key: drop both keys, make new ones, bind, then import the authorization from the home DC"
 		}
 	default:
-		v.Advice = e.Error()
+		if a, ok := loginAdvice[e.Type]; ok {
+			v.Advice = e.Type + ": " + a
+		} else {
+			v.Advice = e.Error()
+		}
 	}
 	return v
+}
+
+// loginAdvice explains the errors a login form meets most.
+var loginAdvice = map[string]string{
+	"PHONE_CODE_INVALID":      "wrong code: check it and type it again",
+	"PHONE_CODE_EXPIRED":      "the code expired: go back (esc) and ask for a new one",
+	"PHONE_CODE_EMPTY":        "type the code Telegram sent",
+	"PHONE_NUMBER_INVALID":    "Telegram does not accept this number: check the country code (test DCs take only 99966XYYYY)",
+	"PHONE_NUMBER_BANNED":     "this number is banned from Telegram",
+	"PHONE_NUMBER_FLOOD":      "too many login attempts for this number: try again later",
+	"PHONE_NUMBER_UNOCCUPIED": "no account uses this number yet",
+	"PHONE_PASSWORD_FLOOD":    "too many password attempts: try again later",
+	"PASSWORD_HASH_INVALID":   "wrong two-step verification password: try again",
+	"API_ID_INVALID":          "Telegram rejected the app id / hash: check --app-id and --app-hash (my.telegram.org)",
+	"API_ID_PUBLISHED_FLOOD":  "this app id is published and rate-limited: use your own from my.telegram.org",
+	"ACCESS_TOKEN_INVALID":    "Telegram does not know this bot token: copy it again from @BotFather",
+	"ACCESS_TOKEN_EXPIRED":    "this bot token was revoked: get a new one from @BotFather",
+	"AUTH_TOKEN_EXPIRED":      "the QR login token expired before it was accepted: a new code follows",
+	"AUTH_TOKEN_INVALID":      "the QR login token is not valid: ask for a new code",
+	"AUTH_RESTART":            "Telegram asks to start the login again",
+	"SESSION_PASSWORD_NEEDED": "this account has a two-step verification password",
 }
 
 func migrateType(t string) bool {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gotd/td/proto/codec"
+	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/proto/handshake"
@@ -36,6 +37,7 @@ func TestClassify(t *testing.T) {
 		{name: "expired", err: tgerr.New(401, "SESSION_EXPIRED"), want: Verdict{Kind: SessionRevoked, Code: 401, Type: "SESSION_EXPIRED", DropKeys: true, LoggedOut: true}},
 		{name: "perm empty", err: tgerr.New(401, "AUTH_KEY_PERM_EMPTY"), want: Verdict{Kind: AuthKeyPermEmpty, Code: 401, Type: "AUTH_KEY_PERM_EMPTY"}},
 		{name: "password", err: &PasswordNeeded{Hint: "cat"}, want: Verdict{Kind: PasswordRequired, Code: 401, Type: "SESSION_PASSWORD_NEEDED"}},
+		{name: "wrong password", err: fmt.Errorf("auth.checkPassword on DC 2: %w", auth.ErrPasswordInvalid), want: Verdict{Kind: Other, Code: 400, Type: "PASSWORD_HASH_INVALID"}},
 		{name: "password rpc", err: tgerr.New(401, "SESSION_PASSWORD_NEEDED"), want: Verdict{Kind: PasswordRequired, Code: 401, Type: "SESSION_PASSWORD_NEEDED"}},
 		// ENCRYPTED_MESSAGE_INVALID: the spec's policy turns on the permanent key's age.
 		{name: "emi young key", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{PermAge: 10 * time.Second, HomeDC: true},
@@ -56,6 +58,7 @@ func TestClassify(t *testing.T) {
 		{name: "other transport", err: &session.TransportError{Code: 500}, want: Verdict{Kind: Other, Code: 500}},
 		{name: "plain error", err: errors.New("dial tcp: connection refused\nmore"), want: Verdict{Kind: Other}},
 		{name: "other rpc", err: tgerr.New(400, "PHONE_CODE_INVALID"), want: Verdict{Kind: Other, Code: 400, Type: "PHONE_CODE_INVALID"}},
+		{name: "unknown rpc", err: tgerr.New(400, "SOMETHING_NEW"), want: Verdict{Kind: Other, Code: 400, Type: "SOMETHING_NEW"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.err, tc.ks)
@@ -70,6 +73,12 @@ func TestClassify(t *testing.T) {
 				t.Errorf("Destructive = %v", got.Destructive())
 			}
 		})
+	}
+	if v := Classify(tgerr.New(400, "PHONE_CODE_INVALID"), KeyState{}); !strings.HasPrefix(v.Advice, "PHONE_CODE_INVALID: wrong code") {
+		t.Errorf("advice %q", v.Advice)
+	}
+	if v := Classify(tgerr.New(400, "SOMETHING_NEW"), KeyState{}); !strings.Contains(v.Advice, "SOMETHING_NEW") {
+		t.Errorf("an unknown error's advice %q does not name it", v.Advice)
 	}
 	if v := Classify(nil, KeyState{}); v != (Verdict{}) {
 		t.Errorf("Classify(nil) = %+v", v)
