@@ -62,9 +62,9 @@ type Config struct {
 // Faults are answers a real DC gives under conditions a local one never
 // meets, injected so that clients can be tested offline.
 type Faults struct {
-	// PhoneMigrate answers auth.sendCode on every DC but this one with
-	// 303 PHONE_MIGRATE_<PhoneMigrate>. Zero: the test-phone rule alone
-	// decides (phone 99966XYYYY lives on DC X).
+	// PhoneMigrate makes DC PhoneMigrate the home of every test phone:
+	// auth.sendCode on any other DC answers 303 PHONE_MIGRATE_<n>. Zero:
+	// the test-phone rule decides (phone 99966XYYYY lives on DC X).
 	PhoneMigrate int
 	// FloodWait answers the first FloodWaitCount API calls (other than
 	// the bind) with 420 FLOOD_WAIT_<FloodWait seconds>.
@@ -73,8 +73,8 @@ type Faults struct {
 	// AuthKeyDuplicated answers the first API call of a logged-in key with
 	// 406 AUTH_KEY_DUPLICATED.
 	AuthKeyDuplicated bool
-	// TransportFlood answers the first TransportFloodCount connections of
-	// each DC with transport error -429.
+	// TransportFloodCount answers the first that many connections of
+	// each DC with transport error -429 and closes them.
 	TransportFloodCount int
 }
 
