@@ -14,6 +14,7 @@ const (
 	MaxLog          = 1000
 	MaxServerEvents = 500
 	MaxTranscripts  = 32
+	MaxTemps        = 256 // temporary keys remembered, the current one included
 )
 
 // LogLevel tells an ordinary log line from an error.
@@ -458,6 +459,15 @@ func (s *State) Apply(ev Event) {
 
 	case ServerEvent:
 		s.applyServer(e)
+	}
+	// A long session forgets its oldest ended keys.
+	for len(s.Temps) > MaxTemps {
+		i := slices.IndexFunc(s.Temps, func(k TempKey) bool { return k.ID != s.CurrentID && k.End != Live })
+		if i < 0 {
+			i = slices.IndexFunc(s.Temps, func(k TempKey) bool { return k.ID != s.CurrentID })
+		}
+		delete(s.BoundTo, s.Temps[i].ID)
+		s.Temps = slices.Delete(s.Temps, i, i+1)
 	}
 	// Whatever happened, the current key is a live key of this DC.
 	if cur, ok := s.Current(); s.CurrentID != 0 && (!ok || cur.End != Live || s.Foreign(cur.ID)) {

@@ -403,6 +403,29 @@ func TestLogIsBounded(t *testing.T) {
 	}
 }
 
+func TestTempsAreBounded(t *testing.T) {
+	s := NewState()
+	s.Apply(PermKeyReady{Key: PermKey{ID: perm, DC: 2}})
+	for i := range MaxTemps + 50 {
+		id := KeyID(1000 + i)
+		s.Apply(created(i, id))
+		s.Apply(bound(i, id))
+	}
+	if len(s.Temps) != MaxTemps {
+		t.Fatalf("%d temps kept", len(s.Temps))
+	}
+	cur, ok := s.Current()
+	if !ok || cur.ID != KeyID(1000+MaxTemps+49) {
+		t.Fatalf("current = %+v", cur)
+	}
+	if _, ok := s.Temp(1000); ok {
+		t.Fatal("the oldest key is still kept")
+	}
+	if len(s.BoundTo) != MaxTemps {
+		t.Fatalf("BoundTo has %d entries", len(s.BoundTo))
+	}
+}
+
 // A zero State (not made by NewState) must not panic on any event.
 func TestApplyZeroState(t *testing.T) {
 	for _, ev := range seq(live, []Event{
