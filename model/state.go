@@ -15,6 +15,7 @@ const (
 	MaxServerEvents = 500
 	MaxTranscripts  = 32
 	MaxTemps        = 256 // temporary keys remembered, the current one included
+	MaxServerKeys   = 512 // keys the Server screen remembers
 )
 
 // LogLevel tells an ordinary log line from an error.
@@ -498,6 +499,26 @@ func (s *State) applyServer(e ServerEvent) {
 		k.ExpiresAt = e.ExpiresAt
 	}
 	s.Server[e.KeyID] = k
+	if len(s.Server) > MaxServerKeys {
+		s.forgetOldestServerKey()
+	}
+}
+
+// forgetOldestServerKey drops the key that stopped being held longest ago,
+// or failing that the one that changed longest ago.
+func (s *State) forgetOldestServerKey() {
+	var victim KeyID
+	var since time.Time
+	found, held := false, true
+	for id, k := range s.Server {
+		better := !found ||
+			(held && !k.Held()) ||
+			(held == k.Held() && k.Since.Before(since))
+		if better {
+			victim, since, held, found = id, k.Since, k.Held(), true
+		}
+	}
+	delete(s.Server, victim)
 }
 
 // end records how a temporary key stopped. A later, more specific end

@@ -426,6 +426,25 @@ func TestTempsAreBounded(t *testing.T) {
 	}
 }
 
+func TestServerKeysAreBounded(t *testing.T) {
+	s := NewState()
+	s.Apply(ServerEvent{At: at(0), DC: 2, Kind: SrvKeyCreated, KeyID: perm, KeyKind: Permanent})
+	for i := range MaxServerKeys + 10 {
+		id := KeyID(1000 + i)
+		s.Apply(ServerEvent{At: at(i + 1), DC: 2, Kind: SrvKeyBound, KeyID: id, KeyKind: Temporary, PermID: perm})
+		s.Apply(ServerEvent{At: at(i + 2), DC: 2, Kind: SrvKeyExpired, KeyID: id, KeyKind: Temporary})
+	}
+	if len(s.Server) != MaxServerKeys {
+		t.Fatalf("%d server keys", len(s.Server))
+	}
+	if _, ok := s.Server[perm]; !ok {
+		t.Fatal("the held permanent key was forgotten before expired ones")
+	}
+	if _, ok := s.Server[KeyID(1000)]; ok {
+		t.Fatal("the oldest expired key is still kept")
+	}
+}
+
 // A zero State (not made by NewState) must not panic on any event.
 func TestApplyZeroState(t *testing.T) {
 	for _, ev := range seq(live, []Event{
