@@ -45,7 +45,11 @@ type Config struct {
 	AppID   int
 	AppHash string
 	// DC is the DC Invoker talks to.
-	DC      int
+	DC int
+	// Invoker carries the requests, normally over a bound temporary key.
+	// The Flow makes one call at a time, from whatever goroutine calls its
+	// methods (a tea.Cmd's), so Invoker must allow that. The Flow never
+	// closes an invoker: the Mover and whoever made Invoker own them.
 	Invoker tg.Invoker
 	// Mover follows migrate errors; nil returns them to the caller.
 	Mover Mover
