@@ -189,6 +189,7 @@ func TestBindErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := newTempClient(t, c, 1, time.Hour, base.perm, base.permSalt, nil)
 			b := p.goodBind()
 			tt.corrupt(p, &b)

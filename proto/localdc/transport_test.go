@@ -94,6 +94,7 @@ func TestTransports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rc := tt.dial(t)
 			rc.mustExchange(1, 0)
 			var cfg tg.Config
