@@ -54,6 +54,9 @@ type KeyMap struct {
 	Prev key.Binding
 	// Refresh asks the QR form for a new token now.
 	Refresh key.Binding
+	// Yes and No answer a KeyProblem that asks before a destructive step.
+	Yes key.Binding
+	No  key.Binding
 }
 
 // DefaultKeyMap is the key map the README documents.
@@ -64,6 +67,8 @@ func DefaultKeyMap() KeyMap {
 		Next:    key.NewBinding(key.WithKeys("down", "tab", "j"), key.WithHelp("↓", "next")),
 		Prev:    key.NewBinding(key.WithKeys("up", "shift+tab", "k"), key.WithHelp("↑", "previous")),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "new code")),
+		Yes:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		No:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
 	}
 }
 

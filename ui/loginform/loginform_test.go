@@ -261,3 +261,58 @@ func TestAdviceForServerErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyProblem(t *testing.T) {
+	emi := tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID")
+	for _, tc := range []struct {
+		name  string
+		v     login.Verdict
+		key   tea.KeyMsg
+		drop  bool
+		reply bool
+	}{
+		{"home key yes", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), runes("y"), true, true},
+		{"home key no", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), runes("n"), false, true},
+		{"home key esc", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), tea.KeyMsg{Type: tea.KeyEsc}, false, true},
+		{"home key other key", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), runes("x"), false, false},
+		{"other DC yes", login.Classify(emi, login.KeyState{PermAge: time.Hour}), runes("y"), true, true},
+		{"unregistered: y drops nothing", login.Classify(tgerr.New(401, "AUTH_KEY_UNREGISTERED"), login.KeyState{}), runes("y"), false, false},
+		{"unregistered: enter", login.Classify(tgerr.New(401, "AUTH_KEY_UNREGISTERED"), login.KeyState{}), enter(), false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewKeyProblem(tc.v, Options{})
+			_, cmd := p.Update(tc.key)
+			if (cmd != nil) != tc.reply {
+				t.Fatalf("reply = %v, want %v", cmd != nil, tc.reply)
+			}
+			if cmd == nil {
+				return
+			}
+			if a := cmd().(AnswerMsg); a.Drop != tc.drop || a.Verdict.Kind != tc.v.Kind {
+				t.Errorf("answer %+v, want drop %v", a, tc.drop)
+			}
+		})
+	}
+}
+
+func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+
+func TestKeyProblemGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    login.Verdict
+	}{
+		{"emi-home", login.Classify(tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), login.KeyState{PermAge: time.Hour, HomeDC: true})},
+		{"emi-other", login.Classify(tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), login.KeyState{PermAge: time.Hour})},
+		{"duplicated", login.Classify(tgerr.New(406, "AUTH_KEY_DUPLICATED"), login.KeyState{HomeDC: true})},
+		{"unregistered", login.Classify(tgerr.New(401, "AUTH_KEY_UNREGISTERED"), login.KeyState{})},
+	} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
+				p := NewKeyProblem(tc.v, Options{})
+				p.SetSize(size[0], size[1])
+				golden.RequireEqual(t, []byte(p.View()))
+			})
+		}
+	}
+}
