@@ -89,6 +89,7 @@ const (
 	ActGetConfig = "getConfig"
 	ActLogin     = "login"
 	ActRenew     = "renew"
+	ActMove      = "move"
 )
 
 // heldTemp is a temp key the driver made. Its bytes stay in memory for
@@ -576,6 +577,12 @@ func (d *Driver) Drop(ctx context.Context) error {
 		var alive []string
 		for _, h := range d.temps {
 			if h.info.ID == cur || h.info.End == model.Dropped || h.info.End == model.NotFound || h.info.End == model.Failed {
+				continue
+			}
+			if h.info.DC != d.opts.Target.DC {
+				// Made on another DC (an export, or before a move): the
+				// drop on this DC does not reach it, and a probe here
+				// would "prove" nothing but that this DC never knew it.
 				continue
 			}
 			gone, err := d.probeGone(ctx, h)

@@ -1,0 +1,84 @@
+package proto
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"tgpfs/model"
+	"tgpfs/proto/localdc"
+	"tgpfs/proto/login"
+)
+
+// TestDriverLoginMovesHomeDC runs proto/login's phone flow over the
+// driver's own invoker. The phone lives on DC 3, so DC 2 answers
+// PHONE_MIGRATE_3; the flow asks the driver to move, which makes a
+// permanent key on DC 3, binds a temporary key to it, and the login
+// finishes there.
+func TestDriverLoginMovesHomeDC(t *testing.T) {
+	c := startCluster(t, localdc.Config{DCs: 3})
+	opts := localOptions(c, 2)
+	opts.Addrs = map[int]string{1: c.Addr(1), 3: c.Addr(3)}
+	d := NewDriver(opts)
+	defer d.Close()
+	col := collect(d)
+	ctx := context.Background()
+
+	// Nothing is sent before a bound key exists.
+	if err := d.Invoker().Invoke(ctx, nil, nil); err == nil {
+		t.Fatal("the invoker worked with no bound temporary key")
+	}
+	if err := d.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	permDC2 := d.PermKey().ID
+	flow := login.New(login.Config{AppID: opts.AppID, AppHash: opts.AppHash, DC: d.HomeDC(),
+		Invoker: d.Invoker(), Mover: d, Offset: d.ClockOffset()})
+	sent, err := flow.SendCode(ctx, "9996631234")
+	if err != nil {
+		t.Fatalf("sendCode: %v", err)
+	}
+	if sent.DC != 3 || d.HomeDC() != 3 {
+		t.Fatalf("login continues on DC %d, driver on DC %d; want 3", sent.DC, d.HomeDC())
+	}
+	res, err := flow.SignIn(ctx, "33333")
+	if errors.Is(err, login.ErrSignUpNeeded) {
+		res, err = flow.SignUp(ctx, "Test", "Move")
+	}
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	if res.DC != 3 || len(res.Moves) != 1 || res.Moves[0].To != 3 {
+		t.Fatalf("result %+v; want a login on DC 3 after one move", res)
+	}
+	if err := d.NoteLogin(res.DC, res.User); err != nil {
+		t.Fatal(err)
+	}
+	perm := d.PermKey()
+	if perm.DC != 3 || perm.ID == permDC2 {
+		t.Fatalf("permanent key %s on DC %d; want a new one on DC 3", perm.ID, perm.DC)
+	}
+	temp, ok := d.TempKey()
+	if !ok || !temp.Bound || temp.DC != 3 {
+		t.Fatalf("temp key %+v; want one bound on DC 3", temp)
+	}
+	// The DC 3 key really is logged in: a call that needs it works.
+	if err := d.Rotate(ctx); err != nil {
+		t.Fatalf("rotate on DC 3: %v", err)
+	}
+	if err := d.Drop(ctx); err != nil {
+		t.Fatalf("drop on DC 3 (DC 2's keys must not be probed here): %v", err)
+	}
+	d.Close()
+	<-col.done
+	st := model.NewState()
+	for _, ev := range col.all() {
+		st.Apply(ev)
+	}
+	if st.User == nil || st.HomeDC != 3 || st.Perm.DC != 3 {
+		t.Fatalf("state: user %v home DC %d perm DC %d", st.User, st.HomeDC, st.Perm.DC)
+	}
+	if cur, ok := st.Current(); !ok || cur.DC != 3 || !cur.Bound {
+		t.Fatalf("state's current key %+v; want bound on DC 3", cur)
+	}
+}
