@@ -1,30 +1,10 @@
 package clipboard
 
 import (
-	"fmt"
-	"os"
-	"runtime"
 	"testing"
-	"time"
+
+	"tgpfs/internal/leakcheck"
 )
 
-// TestMain fails the package if a test leaves goroutines behind (a clear
-// timer still pending, say). Goroutines that are finishing get a moment to
-// exit; the check is on their number, not on any time.
-func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		n := runtime.NumGoroutine()
-		for i := 0; i < 100 && n > before; i++ {
-			time.Sleep(10 * time.Millisecond)
-			n = runtime.NumGoroutine()
-		}
-		if n > before {
-			buf := make([]byte, 1<<16)
-			fmt.Fprintf(os.Stderr, "goroutines left behind: %d, were %d\n%s\n", n, before, buf[:runtime.Stack(buf, true)])
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain fails the package if a test leaves goroutines behind.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
