@@ -155,3 +155,61 @@ func benchHandshakes(b *testing.B, srv server, run client, clients int) {
 	}
 	b.ReportMetric(float64(clients*b.N)/elapsed.Seconds(), "handshakes/s")
 }
+
+// BenchmarkHandshakeRatio is BenchmarkLocalDCHandshake paired: each op runs
+// one round (every client makes one key) against the local DC and then one
+// against tgtest, so that both servers see the same background load, and
+// reports each server's handshakes/s and their ratio, ours/tgtest. On a
+// shared machine this is the number to quote; the unpaired benchmark above
+// is for benchstat.
+//
+//	go test -run '^$' -bench HandshakeRatio -benchtime 3x -count 1 ./internal/perf/
+func BenchmarkHandshakeRatio(b *testing.B) {
+	for _, cl := range []struct {
+		name string
+		run  client
+	}{{"gotd", gotdClient}, {"tgpfs", tgpfsClient}} {
+		for _, n := range []int{1, 8, 64} {
+			b.Run(fmt.Sprintf("client=%s/clients=%d", cl.name, n), func(b *testing.B) {
+				ours, theirs := startLocalDC(b), startTgtest(b)
+				defer ours.close()
+				defer theirs.close()
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+				defer cancel()
+				var tOurs, tTheirs time.Duration
+				for b.Loop() {
+					d, err := round(ctx, ours, cl.run, n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					tOurs += d
+					if d, err = round(ctx, theirs, cl.run, n); err != nil {
+						b.Fatal(err)
+					}
+					tTheirs += d
+				}
+				keys := float64(n * b.N)
+				b.ReportMetric(keys/tOurs.Seconds(), "localdc-handshakes/s")
+				b.ReportMetric(keys/tTheirs.Seconds(), "tgtest-handshakes/s")
+				b.ReportMetric(tTheirs.Seconds()/tOurs.Seconds(), "ratio-ours/tgtest")
+			})
+		}
+	}
+}
+
+// round has each of clients make one permanent key with srv at once and
+// returns how long the slowest took.
+func round(ctx context.Context, srv server, run client, clients int) (time.Duration, error) {
+	start := time.Now()
+	errs := make(chan error, clients)
+	for range clients {
+		go func() { errs <- permKey(ctx, srv, run) }()
+	}
+	var first error
+	for range clients {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return time.Since(start), first
+}
