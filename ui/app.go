@@ -17,6 +17,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/model"
+	"tgpfs/proto/login"
+	"tgpfs/ui/loginform"
 	"tgpfs/ui/styles"
 )
 
@@ -69,6 +71,17 @@ type Options struct {
 	// ExportDCs are the DCs the export picker offers.
 	ExportDCs []int
 
+	// RealLogin, set when the target is a real DC, makes the backend of
+	// the login forms (phone + code + 2FA, QR, bot token; proto/login over
+	// the driver's bound key). `l` then opens ui/loginform instead of the
+	// test-phone dialog. LoginDone records a finished login (it runs in a
+	// tea.Cmd). LoginTarget names the DC in the form's title and TestDCs
+	// makes the form explain the test phones.
+	RealLogin   func() loginform.Backend
+	LoginDone   func(r login.Result) error
+	LoginTarget string
+	TestDCs     bool
+
 	Catalog        []Method
 	CatalogSearch  CatalogSearch
 	Clipboard      Clipboard
@@ -97,7 +110,10 @@ type Model struct {
 	help     help.Model
 	showHelp bool
 	dialog   dialog
-	flash    string // a short success note for the status bar
+	// loginForm is open while a real-DC login runs; it takes the keys
+	// and the body of the screen.
+	loginForm *loginform.Form
+	flash     string // a short success note for the status bar
 	// pending are the UI's commands still running; the backend reports
 	// its own actions in State.Busy.
 	pending map[string]bool
@@ -341,10 +357,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	if m.loginForm == nil {
+		return m.updateApp(msg)
+	}
+	formCmd, taken := m.updateLoginForm(msg)
+	if taken {
+		return formCmd
+	}
+	return tea.Batch(formCmd, m.updateApp(msg))
+}
+
+func (m *Model) updateApp(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
+		return nil
+
+	case loginRecorded:
+		if msg.err != nil {
+			m.st.Apply(model.ActionDone{At: m.opts.Clock(), Action: "login", Err: "record the login: " + msg.err.Error()})
+		}
 		return nil
 
 	case tickMsg:
@@ -516,6 +549,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.dialog = m.pickExport()
 		return nil
 	case key.Matches(msg, k.Login):
+		if m.opts.RealLogin != nil {
+			return m.openLoginForm()
+		}
 		m.dialog = m.askPhone()
 		return nil
 	case key.Matches(msg, k.Reveal):

@@ -81,6 +81,9 @@ func (m *Model) layout() {
 	m.traffic.setSize(w, h)
 	m.catalog.setSize(w, h)
 	m.help.Width = w
+	if m.loginForm != nil {
+		m.loginForm.SetSize(w, h)
+	}
 }
 
 func (m *Model) bodyHeight() int { return max(m.height-chromeRows, 1) }
@@ -120,6 +123,8 @@ func (m *Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.fullHelp()
+	case m.loginForm != nil:
+		body = m.loginForm.View()
 	case m.dialog != nil:
 		body = lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center,
 			m.dialog.view(m.styles, min(w-4, 72)))

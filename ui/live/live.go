@@ -15,7 +15,9 @@ import (
 	"tgpfs/proto"
 	"tgpfs/proto/endpoints"
 	"tgpfs/proto/localdc"
+	"tgpfs/proto/login"
 	"tgpfs/ui"
+	"tgpfs/ui/loginform"
 )
 
 // Defaults of the local session `tgpfs` opens with no flags.
@@ -166,7 +168,25 @@ func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, 
 		SessionFormats: SessionFormats(app.ID, ep.Env == endpoints.Test),
 		Context:        ctx,
 	}
+	s.Options.RealLogin, s.Options.LoginDone = RealLogin(s.Driver, app)
+	s.Options.LoginTarget = fmt.Sprintf("%s DC %d", ep.Env, ep.DC)
+	s.Options.TestDCs = ep.Env == endpoints.Test
 	return s, nil
+}
+
+// RealLogin wires the login forms to the driver: each opening gets a fresh
+// proto/login flow over the driver's bound key, which follows *_MIGRATE_X by
+// moving the driver's home DC, and a finished login is recorded with the
+// driver.
+func RealLogin(d *proto.Driver, app endpoints.App) (func() loginform.Backend, func(login.Result) error) {
+	open := func() loginform.Backend {
+		return login.New(login.Config{
+			AppID: app.ID, AppHash: app.Hash,
+			DC: d.HomeDC(), Invoker: d.Invoker(), Mover: d, Offset: d.ClockOffset(),
+		})
+	}
+	done := func(r login.Result) error { return d.NoteLogin(r.DC, r.User) }
+	return open, done
 }
 
 // Close stops everything StartLocal started, newest first.

@@ -1,0 +1,66 @@
+package live
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"tgpfs/proto/endpoints"
+	"tgpfs/ui"
+)
+
+// TestLiveRealLoginForm drives the real-DC login forms (ui/loginform over
+// proto/login over the driver's bound key) against the local DCs: the
+// phone lives on DC 3, so DC 2 answers PHONE_MIGRATE_3, the driver moves
+// its home to DC 3 (new permanent key, bound temporary key) and the login
+// finishes there, typed key by key into the form.
+func TestLiveRealLoginForm(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sess, err := StartLocal(ctx, Config{TTL: 90 * time.Second, Phone: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	opts := sess.Options
+	opts.Connect = true
+	opts.RealLogin, opts.LoginDone = RealLogin(sess.Driver, endpoints.LocalApp)
+	opts.LoginTarget, opts.TestDCs = "local DC 2", true
+	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(120, 40))}
+	defer func() {
+		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	}()
+	h.await("connect", done("connect"))
+
+	h.keys("l")
+	h.await("the login menu", func(c ui.Capture) bool { return contains(c.View, "Phone number") && contains(c.View, "QR code") })
+	h.keys("1", "9996631234", "enter")
+	h.await("the code step on DC 3", func(c ui.Capture) bool { return contains(c.View, "+9996631234") })
+	h.keys("33333", "enter")
+	h.await("the sign-up step", func(c ui.Capture) bool { return contains(c.View, "auth.signUp") || contains(c.View, "name") })
+	h.keys("Form Test", "enter")
+	c := h.await("the login", func(c ui.Capture) bool { return c.State.User != nil })
+	st := c.State
+	if st.HomeDC != 3 || st.User.FirstName != "Form" {
+		t.Fatalf("logged in as %+v on DC %d; want Form on DC 3\n%s", st.User, st.HomeDC, logText(st))
+	}
+	c = h.await("the moved keys", func(c ui.Capture) bool {
+		cur, ok := c.State.Current()
+		return ok && cur.Bound && cur.DC == 3 && c.State.Perm.DC == 3
+	})
+	if got := sess.Driver.HomeDC(); got != 3 {
+		t.Fatalf("driver home DC %d, want 3", got)
+	}
+	// The form is closed and the Keys screen is back.
+	if contains(c.View, "with a phone number") {
+		t.Fatalf("the form is still open:\n%s", c.View)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+

@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"tgpfs/model"
+	"tgpfs/ui/loginform"
+)
+
+// loginRecorded reports that LoginDone ran.
+type loginRecorded struct{ err error }
+
+// openLoginForm opens the real-DC login forms over the screen.
+func (m *Model) openLoginForm() tea.Cmd {
+	f := loginform.New(m.opts.RealLogin(), loginform.Options{
+		Context: m.ctx,
+		Now:     m.opts.Clock,
+		Target:  m.opts.LoginTarget,
+		Test:    m.opts.TestDCs,
+		Styles:  &m.styles,
+	})
+	f.SetSize(m.width, m.bodyHeight())
+	m.loginForm = &f
+	return f.Init()
+}
+
+// updateLoginForm gives the open form its messages. Keys go to the form
+// alone (ctrl+c still quits); everything else also reaches the app, so the
+// countdown, events and spinners keep running underneath. taken says the
+// app must not see msg.
+func (m *Model) updateLoginForm(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case loginform.CancelMsg:
+		m.loginForm = nil
+		return nil, true
+	case loginform.DoneMsg:
+		m.loginForm = nil
+		r := msg.Result
+		u := r.User
+		at := m.opts.Clock()
+		// The driver reports the login too (LoginDone), but the screen
+		// should not wait for that round trip.
+		m.st.Apply(model.LoggedIn{At: at, DC: r.DC, User: u})
+		m.flash = fmt.Sprintf("logged in as %s on DC %d", u.Name(), r.DC)
+		done := m.opts.LoginDone
+		if done == nil {
+			return nil, true
+		}
+		return func() tea.Msg { return loginRecorded{done(r)} }, true
+	case tea.KeyMsg:
+		if msg.String() == "ctrl+c" {
+			return nil, false
+		}
+		f, cmd := m.loginForm.Update(msg)
+		m.loginForm = &f
+		return cmd, true
+	}
+	f, cmd := m.loginForm.Update(msg)
+	m.loginForm = &f
+	return cmd, false
+}
