@@ -63,4 +63,3 @@ func TestLiveRealLoginForm(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
