@@ -155,3 +155,34 @@ func (k *keyCounter) check(b *testing.B, ops int) {
 		b.Fatalf("%d ops made %d permanent keys, %d temp keys, %d binds; want 0, %d, %d", ops, k.perm, k.temp, k.bound, ops, ops)
 	}
 }
+
+// BenchmarkRotate is proto.Driver.Rotate alone: a temp-key exchange and a
+// bind on a new connection, the old key left to expire.
+//
+//	go test -run '^$' -bench 'Rotate$' -benchtime 50x -count 3 ./internal/perf/
+func BenchmarkRotate(b *testing.B) {
+	c, err := localdc.Start(context.Background(), localdc.Config{DCs: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	d := proto.NewDriver(tgpfsOptions(c, nil))
+	go func() {
+		for range d.Events() {
+		}
+	}()
+	defer d.Close()
+	ctx := context.Background()
+	if err := d.Connect(ctx); err != nil {
+		b.Fatal(err)
+	}
+	keys := countKeys(c)
+	ops := 0
+	defer func() { keys.check(b, ops) }()
+	for b.Loop() {
+		if err := d.Rotate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		ops++
+	}
+}
