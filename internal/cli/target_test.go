@@ -74,3 +74,21 @@ func TestRealDCNeedsApp(t *testing.T) {
 		}
 	}
 }
+
+func TestRootDryRun(t *testing.T) {
+	out, errOut, code := runTarget(t, map[string]string{"APP_ID": "5", "APP_HASH": "h"}, "--dc", "prod", "--dc-id", "4", "--dry-run", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	if got["addr"] != "149.154.167.91:443" || got["protocol_dc_id"] != 4.0 || got["rsa_fingerprint"] != "d09d1d85de64fd85" || got["app_source"] != "APP_ID/APP_HASH" {
+		t.Fatalf("dry run: %v", got)
+	}
+	out, _, code = runTarget(t, nil, "--dc", "test", "--dc-id", "3", "--dry-run")
+	if code != 0 || !strings.Contains(out, "protocol dc id   10003") || !strings.Contains(out, "149.154.175.117:443") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}

@@ -38,6 +38,7 @@ type tuiFlags struct {
 	noLogin bool
 	session string
 	wait    time.Duration
+	asJSON  bool
 }
 
 var tui = &tuiFlags{}
@@ -49,6 +50,7 @@ func (f *tuiFlags) add(cmd *cobra.Command) {
 	fs.StringVar(&f.phone, "phone", "", "test phone to log in with at start (default 99966X1234 for home DC X; local and test DCs only)")
 	fs.BoolVar(&f.noLogin, "no-login", false, "do not log in at start (l logs in later)")
 	fs.StringVar(&f.session, "session", "", "use the permanent key of this session file or string instead of making one")
+	fs.BoolVar(&f.asJSON, "json", false, "with --dry-run: print one JSON object")
 	fs.DurationVar(&f.wait, "snapshot-wait", 10*time.Second, "when stdout is not a terminal: how long to wait for a bound temporary key before printing")
 }
 
@@ -88,7 +90,7 @@ func runTUI(ctx context.Context, stdio *IO, f *tuiFlags) error {
 		if err != nil {
 			return err
 		}
-		return t.writeDryRun(stdio.Out, false)
+		return t.writeDryRun(stdio.Out, f.asJSON)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
