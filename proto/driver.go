@@ -90,6 +90,7 @@ const (
 	ActLogin     = "login"
 	ActRenew     = "renew"
 	ActMove      = "move"
+	ActReset     = "reset"
 )
 
 // heldTemp is a temp key the driver made. Its bytes stay in memory for

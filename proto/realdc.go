@@ -42,9 +42,8 @@ func (i driverInvoker) Invoke(ctx context.Context, in bin.Encoder, out bin.Decod
 }
 
 // MoveTo makes dc the home DC, as Telegram asks with PHONE_MIGRATE_X,
-// USER_MIGRATE_X or NETWORK_MIGRATE_X: a permanent key there (the one made
-// for an earlier export, or a new one), a temporary key bound to it, and
-// help.getConfig, exactly as Connect does. The old DC's keys stay in the
+// USER_MIGRATE_X or NETWORK_MIGRATE_X: a new permanent key there, a
+// temporary key bound to it, and help.getConfig, exactly as Connect does. The old DC's keys stay in the
 // history. It implements login.Mover.
 func (d *Driver) MoveTo(ctx context.Context, dc int) (tg.Invoker, error) {
 	err := d.action(ctx, ActMove, func(ctx context.Context) error {
@@ -63,38 +62,63 @@ func (d *Driver) MoveTo(ctx context.Context, dc int) (tg.Invoker, error) {
 			return fmt.Errorf("no address for DC %d (known: %v)", dc, d.addrs)
 		}
 		from := d.opts.Target.DC
-		if d.cur != nil {
-			_ = d.cur.conn.Close()
-			h := d.cur.held
-			d.cur = nil
-			h.info.End, h.info.EndedAt = model.Rotated, d.now()
-			d.emit(model.TempKeyEnded{At: d.now(), ID: h.info.ID, How: model.Rotated,
-				Detail: fmt.Sprintf("left DC %d for DC %d", from, dc)})
-		}
-		d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Disconnected,
-			Err: fmt.Sprintf("moving to DC %d", dc)})
-		d.perm, d.opts.PermKey, d.opts.PermSource = crypto.AuthKey{}, nil, ""
-		d.loggedIn = false
-		d.opts.Target.DC, d.opts.Target.Addr = dc, addr
-		d.opts.Target.ProtocolDC = movedProtocolDC(d.opts.Target.ProtocolDC, from, dc)
-		d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Connecting})
-		if err := d.ensurePerm(ctx); err != nil {
-			return err
-		}
-		if err := d.newTemp(ctx); err != nil {
-			return err
-		}
-		if err := d.getConfig(ctx); err != nil {
-			return err
-		}
-		d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Connected})
-		return nil
+		return d.rehome(ctx, dc, addr, movedProtocolDC(d.opts.Target.ProtocolDC, from, dc),
+			fmt.Sprintf("left DC %d for DC %d", from, dc))
 	})
 	if err != nil {
 		return nil, err
 	}
 	d.renew.reschedule()
 	return d.Invoker(), nil
+}
+
+// rehome forgets the permanent key and the current temporary key and
+// connects to dc afresh: a new permanent key, a temporary key bound to it,
+// help.getConfig. why says, in the history, why the old temporary key ended.
+// The caller holds the action lock.
+func (d *Driver) rehome(ctx context.Context, dc int, addr string, protocolDC int, why string) error {
+	if d.cur != nil {
+		_ = d.cur.conn.Close()
+		h := d.cur.held
+		d.cur = nil
+		h.info.End, h.info.EndedAt = model.Rotated, d.now()
+		d.emit(model.TempKeyEnded{At: d.now(), ID: h.info.ID, How: model.Rotated, Detail: why})
+	}
+	d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Disconnected, Err: why})
+	d.perm, d.opts.PermKey, d.opts.PermSource = crypto.AuthKey{}, nil, ""
+	if d.loggedIn {
+		d.loggedIn = false
+		d.emit(model.LoggedOut{At: d.now(), DC: d.opts.Target.DC, Reason: why})
+	}
+	d.opts.Target.DC, d.opts.Target.Addr, d.opts.Target.ProtocolDC = dc, addr, protocolDC
+	d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Connecting})
+	if err := d.ensurePerm(ctx); err != nil {
+		return err
+	}
+	if err := d.newTemp(ctx); err != nil {
+		return err
+	}
+	if err := d.getConfig(ctx); err != nil {
+		return err
+	}
+	d.emit(model.ConnChanged{At: d.now(), Target: d.modelTarget(), Phase: model.Connected})
+	return nil
+}
+
+// ResetKeys drops both keys and starts over on the same DC with a new
+// permanent key: what the spec asks after ENCRYPTED_MESSAGE_INVALID on a
+// permanent key older than 60 s. If that key was logged in, the login is
+// gone with it, which is why the UI asks before calling this.
+func (d *Driver) ResetKeys(ctx context.Context) error {
+	err := d.action(ctx, ActReset, func(ctx context.Context) error {
+		t := d.opts.Target
+		return d.rehome(ctx, t.DC, t.Addr, t.ProtocolDC, "both keys dropped: a new permanent key replaces the old one")
+	})
+	if err != nil {
+		return err
+	}
+	d.renew.reschedule()
+	return nil
 }
 
 // movedProtocolDC keeps the conventions of the old protocol dc id (10000+

@@ -82,3 +82,37 @@ func TestDriverLoginMovesHomeDC(t *testing.T) {
 		t.Fatalf("state's current key %+v; want bound on DC 3", cur)
 	}
 }
+
+// TestDriverResetKeysAfterEncryptedMessageInvalid follows the spec's
+// policy end to end: a permanent key the DC does not know fails the bind
+// with ENCRYPTED_MESSAGE_INVALID, and ResetKeys drops both keys and starts
+// over with a new permanent key, to which a new temporary key binds.
+func TestDriverResetKeysAfterEncryptedMessageInvalid(t *testing.T) {
+	c := startCluster(t, localdc.Config{DCs: 1})
+	opts := localOptions(c, 1)
+	opts.PermKey = make([]byte, 256)
+	opts.PermKey[0] = 1
+	opts.PermSource = "a stale session"
+	d := NewDriver(opts)
+	defer d.Close()
+	collect(d)
+	ctx := context.Background()
+	if err := d.Connect(ctx); err == nil {
+		t.Fatal("a permanent key unknown to the DC bound")
+	}
+	stale := d.PermKey().ID
+	if err := d.ResetKeys(ctx); err != nil {
+		t.Fatalf("reset keys: %v", err)
+	}
+	perm := d.PermKey()
+	if perm.ID == stale || perm.Source == "a stale session" {
+		t.Fatalf("permanent key %s (%s) after the reset", perm.ID, perm.Source)
+	}
+	temp, ok := d.TempKey()
+	if !ok || !temp.Bound {
+		t.Fatalf("no bound temporary key after the reset: %+v", temp)
+	}
+	if err := d.GetConfig(ctx); err != nil {
+		t.Fatalf("getConfig on the new keys: %v", err)
+	}
+}
