@@ -81,6 +81,10 @@ type Options struct {
 	LoginDone   func(r login.Result) error
 	LoginTarget string
 	TestDCs     bool
+	// ResetKeys drops both keys and starts over with a new permanent key
+	// (the driver's ResetKeys). When set, a bind failure that the spec
+	// answers by dropping both keys opens a dialog that asks first.
+	ResetKeys func(ctx context.Context) error
 
 	Catalog        []Method
 	CatalogSearch  CatalogSearch
@@ -113,7 +117,9 @@ type Model struct {
 	// loginForm is open while a real-DC login runs; it takes the keys
 	// and the body of the screen.
 	loginForm *loginform.Form
-	flash     string // a short success note for the status bar
+	// keyProblem explains a key failure and asks before dropping keys.
+	keyProblem *loginform.KeyProblem
+	flash      string // a short success note for the status bar
 	// pending are the UI's commands still running; the backend reports
 	// its own actions in State.Busy.
 	pending map[string]bool
@@ -357,6 +363,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	if m.keyProblem != nil {
+		if cmd, taken := m.updateKeyProblem(msg); taken {
+			return cmd
+		}
+	}
 	if m.loginForm == nil {
 		return m.updateApp(msg)
 	}
@@ -395,6 +406,9 @@ func (m *Model) updateApp(msg tea.Msg) tea.Cmd {
 			m.hsBack = min(m.hsBack+1, model.MaxTranscripts-1)
 		}
 		m.st.Apply(msg.ev)
+		if bf, ok := msg.ev.(model.BindFailed); ok {
+			m.onBindFailed(bf)
+		}
 		if m.opts.Events == nil {
 			return nil
 		}

@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
+	"tgpfs/proto/login"
 	"tgpfs/ui/loginform"
 )
 
@@ -60,4 +63,49 @@ func (m *Model) updateLoginForm(msg tea.Msg) (tea.Cmd, bool) {
 	f, cmd := m.loginForm.Update(msg)
 	m.loginForm = &f
 	return cmd, false
+}
+
+// onBindFailed reads a failed bind by the real server's rules; when the
+// spec's answer is to drop both keys, it opens a dialog that explains why
+// and asks first, since losing the permanent key loses its login.
+func (m *Model) onBindFailed(bf model.BindFailed) {
+	if m.opts.ResetKeys == nil || bf.Type == "" || m.keyProblem != nil {
+		return
+	}
+	ks := login.KeyState{HomeDC: m.st.User != nil}
+	if p := m.st.Perm; !p.CreatedAt.IsZero() {
+		ks.PermAge = bf.At.Sub(p.CreatedAt)
+	}
+	v := login.Classify(tgerr.New(bf.Code, bf.Type), ks)
+	if !v.DropKeys {
+		return
+	}
+	p := loginform.NewKeyProblem(v, loginform.Options{Context: m.ctx, Now: m.opts.Clock, Styles: &m.styles})
+	p.SetSize(m.width, m.bodyHeight())
+	m.keyProblem = &p
+}
+
+// updateKeyProblem gives the open dialog its keys and acts on the answer:
+// only a yes drops anything.
+func (m *Model) updateKeyProblem(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case loginform.AnswerMsg:
+		m.keyProblem = nil
+		if !msg.Drop {
+			m.flash = "kept the keys"
+			return nil, true
+		}
+		reset := m.opts.ResetKeys
+		return m.start("reset", true, func(ctx context.Context) (string, error) {
+			return "new permanent key made and a temporary key bound to it", reset(ctx)
+		}), true
+	case tea.KeyMsg:
+		if msg.String() == "ctrl+c" {
+			return nil, false
+		}
+		p, cmd := m.keyProblem.Update(msg)
+		m.keyProblem = &p
+		return cmd, true
+	}
+	return nil, false
 }

@@ -84,6 +84,9 @@ func (m *Model) layout() {
 	if m.loginForm != nil {
 		m.loginForm.SetSize(w, h)
 	}
+	if m.keyProblem != nil {
+		m.keyProblem.SetSize(w, h)
+	}
 }
 
 func (m *Model) bodyHeight() int { return max(m.height-chromeRows, 1) }
@@ -123,6 +126,8 @@ func (m *Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.fullHelp()
+	case m.keyProblem != nil:
+		body = m.keyProblem.View()
 	case m.loginForm != nil:
 		body = m.loginForm.View()
 	case m.dialog != nil:

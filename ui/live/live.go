@@ -132,6 +132,7 @@ func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 		SessionFormats: SessionFormats(app.ID, false),
 		Context:        ctx,
 	}
+	s.Options.ResetKeys = s.Driver.ResetKeys
 	return s, nil
 }
 
@@ -168,6 +169,7 @@ func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, 
 		SessionFormats: SessionFormats(app.ID, ep.Env == endpoints.Test),
 		Context:        ctx,
 	}
+	s.Options.ResetKeys = s.Driver.ResetKeys
 	s.Options.RealLogin, s.Options.LoginDone = RealLogin(s.Driver, app)
 	s.Options.LoginTarget = fmt.Sprintf("%s DC %d", ep.Env, ep.DC)
 	s.Options.TestDCs = ep.Env == endpoints.Test

@@ -63,3 +63,50 @@ func TestLiveRealLoginForm(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestLiveKeyProblemAsksBeforeDropping starts with a permanent key the DC
+// does not know (a stale session): the bind fails with
+// ENCRYPTED_MESSAGE_INVALID, the UI explains it and asks; n keeps the keys
+// and changes nothing, y drops both and binds a new key to a new permanent
+// key.
+func TestLiveKeyProblemAsksBeforeDropping(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stale := make([]byte, 256)
+	stale[0] = 7
+	sess, err := StartLocal(ctx, Config{TTL: 90 * time.Second, Phone: "-", PermKey: stale, PermSource: "a stale session"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	opts := sess.Options
+	opts.Connect = true
+	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(120, 40))}
+	defer func() {
+		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	}()
+	asks := func(c ui.Capture) bool {
+		return strings.Contains(c.View, "ENCRYPTED_MESSAGE_INVALID") && strings.Contains(c.View, "Drop both keys now?")
+	}
+	c := h.await("the key problem dialog", asks)
+	staleID := c.State.Perm.ID
+
+	h.keys("n")
+	c = h.await("the dialog to close", func(c ui.Capture) bool { return !asks(c) })
+	if c.State.Perm.ID != staleID {
+		t.Fatalf("n changed the permanent key to %s", c.State.Perm.ID)
+	}
+
+	// Binding again fails the same way and asks again; this time yes.
+	h.keys("b")
+	h.await("the dialog again", asks)
+	h.keys("y")
+	c = h.await("new keys", func(c ui.Capture) bool {
+		cur, ok := c.State.Current()
+		return c.State.Perm.ID != staleID && ok && cur.Bound && len(c.Busy) == 0
+	})
+	if c.State.Perm.Source == "a stale session" {
+		t.Fatalf("permanent key source still %q", c.State.Perm.Source)
+	}
+}

@@ -81,7 +81,7 @@ func (p KeyProblem) View() string {
 		help = helpText(withHelp(k.Yes, "drop both keys"), withHelp(k.No, "keep them (nothing changes)"))
 	case p.v.DropKeys:
 		lines = append(lines,
-			wrap("The login stays: after new keys are bound, the authorization is imported again from the home DC.", p.width),
+			wrap("No login is lost with these keys: new ones are made and bound (a key of another DC than the home one gets its authorization imported again from the home DC).", p.width),
 			"", "Drop both keys now?")
 		help = helpText(withHelp(k.Yes, "drop and make new keys"), withHelp(k.No, "keep them"))
 	default:
