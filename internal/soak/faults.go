@@ -444,6 +444,7 @@ func Classify(err error) string {
 		{"connection reset", "closed"},
 		{"broken pipe", "closed"},
 		{"check ", "check failed"},
+		{"answer envelope", "bad envelope"},
 		{"decrypt", "decrypt failed"},
 		{"msg_key", "decrypt failed"},
 	} {

@@ -207,6 +207,7 @@ func TestClassify(t *testing.T) {
 		{errors.New("getConfig: help.getConfig: read: EOF"), "getConfig: closed"},
 		{errors.New("getConfig: help.getConfig: transport error -404"), "getConfig: -404"},
 		{errors.New("connect: permanent key exchange: check new_nonce_hash1 failed"), "connect: check failed"},
+		{errors.New("connect: permanent key exchange: decode answer envelope: unexpected auth_key_id 7 of plaintext message"), "connect: bad envelope"},
 		{errors.New("connect: something new"), "connect: other"},
 	} {
 		if got := Classify(tc.err); got != tc.want {
