@@ -38,7 +38,9 @@ func ParseBotToken(s string) (int64, error) {
 		return 0, errors.New("bot token: want <bot id>:<secret>, as @BotFather gives it")
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 || id[0] == '+' {
+	// The id is written as @BotFather writes it: digits, no sign, no
+	// leading zero, so one token has one spelling.
+	if err != nil || n <= 0 || id[0] == '+' || id[0] == '0' {
 		return 0, fmt.Errorf("bot token: %q is not a bot id", id)
 	}
 	if len(secret) < 20 {

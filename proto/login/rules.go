@@ -179,7 +179,7 @@ func classifyRPC(e *tgerr.Error, ks KeyState) Verdict {
 		}
 		v.Advice = fmt.Sprintf("%s: this account lives on DC %d; moving there and repeating the request", e.Message, e.Argument)
 	case e.IsOneOf(tgerr.FloodWaitErrors...):
-		v.Kind, v.Wait, v.Retry = FloodWait, time.Duration(e.Argument)*time.Second, true
+		v.Kind, v.Wait, v.Retry = FloodWait, floodWait(e.Argument), true
 		v.Advice = fmt.Sprintf("too many requests: Telegram asks to wait %s before calling this method again", v.Wait)
 	case e.Type == "AUTH_KEY_DUPLICATED":
 		v.Kind, v.DropKeys, v.LoggedOut = AuthKeyDuplicated, true, true
@@ -294,4 +294,19 @@ func FloodUntil(err error, arrived time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return arrived.Add(v.Wait), true
+}
+
+// maxFloodWait bounds a FLOOD_WAIT: Telegram's longest real waits are about a
+// day, and a hostile or broken server's huge number must not overflow
+// time.Duration into a negative (that is, no) wait.
+const maxFloodWait = 366 * 24 * time.Hour
+
+func floodWait(seconds int) time.Duration {
+	if seconds <= 0 {
+		return 0
+	}
+	if int64(seconds) > int64(maxFloodWait/time.Second) {
+		return maxFloodWait
+	}
+	return time.Duration(seconds) * time.Second
 }
