@@ -55,6 +55,31 @@ func (h *harness) await(what string, cond func(ui.Capture) bool) ui.Capture {
 	}
 }
 
+// startLive runs the real UI at w x h against a new local session, with
+// Connect set; edit, if given, adjusts the UI's options. The UI quits, then
+// the session closes, when the test ends.
+func startLive(t *testing.T, cfg Config, w, h int, edit func(*Session, *ui.Options)) (*harness, *Session) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sess, err := StartLocal(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sess.Close() })
+	opts := sess.Options
+	opts.Connect = true
+	if edit != nil {
+		edit(sess, &opts)
+	}
+	hs := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(w, h))}
+	t.Cleanup(func() {
+		hs.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		hs.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	})
+	return hs, sess
+}
+
 func logText(st *model.State) string {
 	var b strings.Builder
 	for _, e := range st.Log {
@@ -82,20 +107,7 @@ func done(action string) func(ui.Capture) bool {
 // TestLiveSession drives the UI, with the keys a person presses, against the
 // real driver and the embedded DCs, and checks the state after each action.
 func TestLiveSession(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sess, err := StartLocal(ctx, Config{TTL: 90 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	opts := sess.Options
-	opts.Connect = true
-	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(120, 40))}
-	defer func() {
-		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	}()
+	h, sess := startLive(t, Config{TTL: 90 * time.Second}, 120, 40, nil)
 
 	// Start: permanent key on DC 2, a bound temporary key, logged in.
 	c := h.await("login", done("login"))
@@ -152,7 +164,7 @@ func TestLiveSession(t *testing.T) {
 	// opens it.
 	h.keys("4")
 	c = h.await("frames", func(c ui.Capture) bool { return strings.Contains(c.View, "frames ·") })
-	frames := opts.Backend.Frames()
+	frames := sess.Options.Backend.Frames()
 	pick := -1
 	for i := len(frames) - 1; i >= 0; i-- {
 		if frames[i].KeyID == first.ID && frames[i].Dir == model.Sent {
@@ -211,20 +223,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 // With renewal paused a short-lived key expires, the DC forgets it, and b
 // binds a fresh one.
 func TestLiveExpiry(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sess, err := StartLocal(ctx, Config{TTL: 3 * time.Second, Phone: "-"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	opts := sess.Options
-	opts.Connect = true
-	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(80, 24))}
-	defer func() {
-		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	}()
+	h, _ := startLive(t, Config{TTL: 3 * time.Second, Phone: "-"}, 80, 24, nil)
 	h.keys("p")
 	st := h.await("a bound key", func(c ui.Capture) bool {
 		k, ok := c.State.Current()

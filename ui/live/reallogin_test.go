@@ -1,13 +1,9 @@
 package live
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
 
 	"tgpfs/proto/endpoints"
 	"tgpfs/ui"
@@ -19,22 +15,10 @@ import (
 // its home to DC 3 (new permanent key, bound temporary key) and the login
 // finishes there, typed key by key into the form.
 func TestLiveRealLoginForm(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sess, err := StartLocal(ctx, Config{TTL: 90 * time.Second, Phone: "-"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	opts := sess.Options
-	opts.Connect = true
-	opts.RealLogin, opts.LoginDone = RealLogin(sess.Driver, endpoints.LocalApp)
-	opts.LoginTarget, opts.TestDCs = "local DC 2", true
-	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(120, 40))}
-	defer func() {
-		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	}()
+	h, sess := startLive(t, Config{TTL: 90 * time.Second, Phone: "-"}, 120, 40, func(s *Session, o *ui.Options) {
+		o.RealLogin, o.LoginDone = RealLogin(s.Driver, endpoints.LocalApp)
+		o.LoginTarget, o.TestDCs = "local DC 2", true
+	})
 	h.await("connect", done("connect"))
 
 	h.keys("l")
@@ -70,22 +54,9 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // and changes nothing, y drops both and binds a new key to a new permanent
 // key.
 func TestLiveKeyProblemAsksBeforeDropping(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stale := make([]byte, 256)
 	stale[0] = 7
-	sess, err := StartLocal(ctx, Config{TTL: 90 * time.Second, Phone: "-", PermKey: stale, PermSource: "a stale session"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	opts := sess.Options
-	opts.Connect = true
-	h := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(120, 40))}
-	defer func() {
-		h.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-		h.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	}()
+	h, _ := startLive(t, Config{TTL: 90 * time.Second, Phone: "-", PermKey: stale, PermSource: "a stale session"}, 120, 40, nil)
 	asks := func(c ui.Capture) bool {
 		return strings.Contains(c.View, "ENCRYPTED_MESSAGE_INVALID") && strings.Contains(c.View, "Drop both keys now?")
 	}
