@@ -119,7 +119,9 @@ type Model struct {
 	loginForm *loginform.Form
 	// keyProblem explains a key failure and asks before dropping keys.
 	keyProblem *loginform.KeyProblem
-	flash      string // a short success note for the status bar
+	// flood counts down a FLOOD_WAIT an action got, in the status bar.
+	flood *loginform.FloodBanner
+	flash string // a short success note for the status bar
 	// pending are the UI's commands still running; the backend reports
 	// its own actions in State.Busy.
 	pending map[string]bool
@@ -363,6 +365,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	var floodCmd tea.Cmd
+	if m.flood != nil {
+		var f loginform.FloodBanner
+		f, floodCmd = m.flood.Update(msg)
+		if m.flood = &f; !f.Active() {
+			m.flood, floodCmd = nil, nil
+		}
+	}
+	return tea.Batch(floodCmd, m.updateWithDialogs(msg))
+}
+
+func (m *Model) updateWithDialogs(msg tea.Msg) tea.Cmd {
 	if m.keyProblem != nil {
 		if cmd, taken := m.updateKeyProblem(msg); taken {
 			return cmd
@@ -444,6 +458,9 @@ func (m *Model) updateApp(msg tea.Msg) tea.Cmd {
 				done.Err = msg.err.Error()
 			}
 			m.st.Apply(done)
+		}
+		if msg.err != nil {
+			return m.onActionErr(msg.name, msg.err)
 		}
 		return nil
 
@@ -881,6 +898,9 @@ func (m *Model) statusLine() string {
 	s := m.styles
 	if names := m.busy(); len(names) > 0 {
 		return m.spinner.View() + " " + s.StatusBusy.Render(strings.Join(names, ", ")+"…")
+	}
+	if m.flood != nil && m.flood.Active() {
+		return m.flood.View()
 	}
 	if m.st.LastErr != "" {
 		return s.StatusError.Render(styles.SymBad + " " + firstLine(m.st.LastErr))

@@ -109,3 +109,29 @@ func (m *Model) updateKeyProblem(msg tea.Msg) (tea.Cmd, bool) {
 	}
 	return nil, false
 }
+
+// onActionErr reads an action's error by the real server's rules: a
+// FLOOD_WAIT gets its own countdown in the status bar (to a fixed end, so it
+// never drifts), and an error that means the keys are dead
+// (AUTH_KEY_DUPLICATED, SESSION_REVOKED) opens the dialog that explains it
+// and asks before dropping them.
+func (m *Model) onActionErr(action string, err error) tea.Cmd {
+	ks := login.KeyState{HomeDC: m.st.User != nil}
+	if p := m.st.Perm; !p.CreatedAt.IsZero() {
+		ks.PermAge = m.opts.Clock().Sub(p.CreatedAt)
+	}
+	v := login.Classify(err, ks)
+	switch {
+	case v.Kind == login.FloodWait && v.Wait > 0:
+		f := loginform.NewFloodBanner(m.opts.Clock().Add(v.Wait), action, loginform.Options{Now: m.opts.Clock, Styles: &m.styles})
+		m.flood = &f
+		return f.Init()
+	case v.DropKeys && v.Kind != login.EncryptedMessageInvalid && m.opts.ResetKeys != nil && m.keyProblem == nil:
+		// ENCRYPTED_MESSAGE_INVALID arrives as a BindFailed event too and
+		// is handled there.
+		p := loginform.NewKeyProblem(v, loginform.Options{Context: m.ctx, Now: m.opts.Clock, Styles: &m.styles})
+		p.SetSize(m.width, m.bodyHeight())
+		m.keyProblem = &p
+	}
+	return nil
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// session file) instead of making one; PermSource says where from.
 	PermKey    []byte
 	PermSource string
+	// Faults are injected into the local DCs (tests and demos of the real
+	// server's rules: FLOOD_WAIT, migrations, AUTH_KEY_DUPLICATED, -429).
+	Faults localdc.Faults
 
 	autoLogin bool
 }
@@ -83,7 +86,7 @@ type Session struct {
 // StartLocal starts the embedded cluster and everything the UI talks to.
 func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 	cfg.defaults()
-	cluster, err := localdc.Start(ctx, localdc.Config{DCs: cfg.DCs, Now: cfg.Clock})
+	cluster, err := localdc.Start(ctx, localdc.Config{DCs: cfg.DCs, Now: cfg.Clock, Faults: cfg.Faults})
 	if err != nil {
 		return nil, fmt.Errorf("start local dcs: %w", err)
 	}
