@@ -24,6 +24,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"tgpfs/model"
+	"tgpfs/proto/endpoints"
 	"tgpfs/ui"
 	"tgpfs/ui/live"
 )
@@ -117,6 +118,10 @@ func run(dir string, w, h int) error {
 	defer sess.Close()
 	opts := sess.Options
 	opts.Connect = true
+	// l opens the login forms used on real DCs, here against the local
+	// DCs, so the picture shows a real flow (a phone that lives on DC 3).
+	opts.RealLogin, opts.LoginDone = live.RealLogin(sess.Driver, endpoints.LocalApp)
+	opts.LoginTarget, opts.TestDCs = "local DC 2", true
 	p := tea.NewProgram(ui.New(opts), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignalHandler(), tea.WithContext(ctx))
 	ran := make(chan error, 1)
 	go func() { _, err := p.Run(); ran <- err }()
@@ -172,7 +177,28 @@ func run(dir string, w, h int) error {
 			s.keys("esc")
 		}
 	}
-	return shootTraffic(s, sess, dir)
+	if err := shootTraffic(s, sess, dir); err != nil {
+		return err
+	}
+	return shootLogin(s, dir)
+}
+
+// shootLogin opens the login form and asks DC 2 for a code for a phone
+// that lives on DC 3: the form continues there after PHONE_MIGRATE_3.
+func shootLogin(s *shooter, dir string) error {
+	s.keys("1", "l", "1")
+	if _, err := s.await("the phone form", contains("with a phone number")); err != nil {
+		return err
+	}
+	for _, r := range "9996631234" {
+		s.keys(string(r))
+	}
+	s.keys("enter")
+	c, err := s.await("the code step", contains("+9996631234"))
+	if err != nil {
+		return err
+	}
+	return write(dir, "login", c.View)
 }
 
 // shootTraffic selects the newest frame sent under a dropped key and opens
