@@ -135,7 +135,11 @@ func (c *Cluster) login(d *dcServer, m inMsg, layer int, u *user, how string) (b
 		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY")
 	}
 	perm.userID = u.ID
-	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvLogin, KeyID: perm.id, KeyKind: model.Permanent, UserID: u.ID, Detail: how + " " + u.Phone})
+	who := u.Phone
+	if u.Bot {
+		who = "bot " + strconv.FormatInt(u.ID, 10)
+	}
+	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvLogin, KeyID: perm.id, KeyKind: model.Permanent, UserID: u.ID, Detail: how + " " + who})
 	c.saveStateLocked()
 	return &authAuthorization{user: encodeUser(u, layer)}, nil
 }
@@ -245,4 +249,43 @@ func (c *Cluster) importAuth(d *dcServer, m inMsg, layer int, uid int64, tok []b
 		c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvImport, KeyID: perm.id, KeyKind: model.Permanent, UserID: uid, Detail: "from dc " + strconv.Itoa(e.fromDC)})
 	}
 	return res, rerr
+}
+
+// botID returns the bot id of a well-formed token "<id>:<secret>", or 0.
+func botID(token string) int64 {
+	id, secret, ok := strings.Cut(token, ":")
+	if !ok || secret == "" || id == "" || id[0] == '0' {
+		return 0
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// importBot is auth.importBotAuthorization for a token in Config.Bots.
+// The bot's account is created on its first login and keeps the bot id.
+func (c *Cluster) importBot(d *dcServer, m inMsg, layer int, token string) (bin.Encoder, *tgerr.Error) {
+	home, ok := c.cfg.Bots[token]
+	id := botID(token)
+	if !ok || id == 0 || c.dc(home) == nil {
+		return nil, rpcErr(400, "ACCESS_TOKEN_INVALID")
+	}
+	if home != d.id {
+		return nil, rpcErr(303, "USER_MIGRATE_"+strconv.Itoa(home))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.users[id]
+	switch {
+	case !ok:
+		u = &user{ID: id, FirstName: "bot" + strconv.FormatInt(id, 10), HomeDC: home, Bot: true}
+		c.users[id] = u
+		c.nextUID = max(c.nextUID, id+1)
+	case !u.Bot:
+		// The id belongs to a person who signed up first.
+		return nil, rpcErr(400, "ACCESS_TOKEN_INVALID")
+	}
+	return c.login(d, m, layer, u, "auth.importBotAuthorization")
 }

@@ -55,6 +55,10 @@ type Config struct {
 	// SweepEvery is how often expired temporary keys are forgotten
 	// (default 1s). Frames under an expired key get -404 regardless.
 	SweepEvery time.Duration
+	// Bots registers bot tokens for auth.importBotAuthorization: token
+	// ("<bot id>:<secret>") -> the bot's home DC. Any other token is
+	// ACCESS_TOKEN_INVALID.
+	Bots map[string]int
 	// Faults injects Telegram's error answers for client tests.
 	Faults Faults
 }

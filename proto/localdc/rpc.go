@@ -193,6 +193,12 @@ func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr
 			return nil, e
 		}
 		return s.c.signUp(s.d, m, s.layer, &r)
+	case tg.AuthImportBotAuthorizationRequestTypeID:
+		var r tg.AuthImportBotAuthorizationRequest
+		if e := decode(&r); e != nil {
+			return nil, e
+		}
+		return s.c.importBot(s.d, m, s.layer, r.BotAuthToken)
 	case tg.AuthLogOutRequestTypeID:
 		return s.c.logOut(s.d, m)
 	case tg.UsersGetUsersRequestTypeID:

@@ -63,7 +63,9 @@ func (c *Cluster) loadState() error {
 			continue
 		}
 		c.users[u.ID] = u
-		c.phones[u.Phone] = u.ID
+		if u.Phone != "" {
+			c.phones[u.Phone] = u.ID
+		}
 		c.nextUID = max(c.nextUID, u.ID+1)
 	}
 	c.nextUID = max(c.nextUID, st.NextUserID)

@@ -50,6 +50,7 @@ type user struct {
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name,omitempty"`
 	HomeDC    int    `json:"home_dc"`
+	Bot       bool   `json:"bot,omitempty"` // logged in by bot token; no phone
 }
 
 func (u *user) model() model.User {

@@ -14,8 +14,9 @@ type userObject struct {
 func encodeUser(u *user, layer int) *userObject { return &userObject{u: u, layer: layer} }
 
 func (o *userObject) tl() *tg.User {
-	return &tg.User{
+	u := &tg.User{
 		Self:       true,
+		Bot:        o.u.Bot,
 		Contact:    false,
 		ID:         o.u.ID,
 		AccessHash: o.u.ID ^ 0x5eed,
@@ -23,6 +24,10 @@ func (o *userObject) tl() *tg.User {
 		LastName:   o.u.LastName,
 		Phone:      o.u.Phone,
 	}
+	if o.u.Bot {
+		u.BotInfoVersion = 1
+	}
+	return u
 }
 
 // Encode writes the user in the constructor of the client's layer.

@@ -39,8 +39,9 @@ func userConstructor(layer int) uint32 {
 }
 
 // sameInAllLayers are the user flags a local DC may set: access_hash (0),
-// first_name (1), last_name (2), phone (4), self (10).
-const sameInAllLayers = 1<<0 | 1<<1 | 1<<2 | 1<<4 | 1<<10
+// first_name (1), last_name (2), phone (4), self (10), and bot (14, which
+// also carries bot_info_version, placed after status in every layer).
+const sameInAllLayers = 1<<0 | 1<<1 | 1<<2 | 1<<4 | 1<<10 | 1<<14
 
 // encodeUserLayer writes u with the user constructor of the given layer.
 //
