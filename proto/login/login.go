@@ -247,15 +247,9 @@ func (f *Flow) SignUp(ctx context.Context, first, last string) (Result, error) {
 	if f.codeHash == "" {
 		return Result{}, errors.New("sign up: no code was sent yet")
 	}
-	var a *tg.AuthAuthorization
-	err := f.do(ctx, "auth.signUp", func(c *auth.Client, _ *tg.Client) (err error) {
-		a, err = c.SignUp(ctx, auth.SignUp{PhoneNumber: f.phone, PhoneCodeHash: f.codeHash, FirstName: first, LastName: last})
-		return err
+	return f.authorize(ctx, "auth.signUp", func(c *auth.Client) (*tg.AuthAuthorization, error) {
+		return c.SignUp(ctx, auth.SignUp{PhoneNumber: f.phone, PhoneCodeHash: f.codeHash, FirstName: first, LastName: last})
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return f.result(a), nil
 }
 
 // Password finishes a login with the two-step verification password. gotd
@@ -264,15 +258,9 @@ func (f *Flow) SignUp(ctx context.Context, first, last string) (Result, error) {
 func (f *Flow) Password(ctx context.Context, password string) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var a *tg.AuthAuthorization
-	err := f.do(ctx, "auth.checkPassword", func(c *auth.Client, _ *tg.Client) (err error) {
-		a, err = c.Password(ctx, password)
-		return err
+	return f.authorize(ctx, "auth.checkPassword", func(c *auth.Client) (*tg.AuthAuthorization, error) {
+		return c.Password(ctx, password)
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return f.result(a), nil
 }
 
 // Bot logs in as a bot with a token from @BotFather
@@ -283,9 +271,18 @@ func (f *Flow) Bot(ctx context.Context, token string) (Result, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.authorize(ctx, "auth.importBotAuthorization", func(c *auth.Client) (*tg.AuthAuthorization, error) {
+		return c.Bot(ctx, token)
+	})
+}
+
+// authorize runs one request that ends in an authorization (following
+// migrations like every request) and turns it into a Result. Called with
+// f.mu held.
+func (f *Flow) authorize(ctx context.Context, what string, call func(*auth.Client) (*tg.AuthAuthorization, error)) (Result, error) {
 	var a *tg.AuthAuthorization
-	err := f.do(ctx, "auth.importBotAuthorization", func(c *auth.Client, _ *tg.Client) (err error) {
-		a, err = c.Bot(ctx, token)
+	err := f.do(ctx, what, func(c *auth.Client, _ *tg.Client) (err error) {
+		a, err = call(c)
 		return err
 	})
 	if err != nil {
