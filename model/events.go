@@ -177,10 +177,12 @@ const (
 	SrvExport
 	SrvImport
 	SrvRPCError
+	SrvAcceptFailing   // accepting connections fails; the DC retries with backoff
+	SrvAcceptRecovered // accepting connections works again
 )
 
 func (k ServerEventKind) String() string {
-	return [...]string{"key made", "bound", "dropped", "expired", "-404", "login", "logout", "export", "import", "rpc error"}[k]
+	return [...]string{"key made", "bound", "dropped", "expired", "-404", "login", "logout", "export", "import", "rpc error", "accept failing", "accept recovered"}[k]
 }
 
 // ServerEvent is one thing a local DC did, from its event stream.

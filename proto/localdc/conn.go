@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -20,10 +21,6 @@ import (
 	"tgpfs/model"
 )
 
-// headerTimeout bounds how long a new connection may take to send its
-// transport header.
-const headerTimeout = 30 * time.Second
-
 // maxContainerMessages is the most messages a msg_container may hold.
 const maxContainerMessages = 1024
 
@@ -31,10 +28,16 @@ const maxContainerMessages = 1024
 // frame, handles it and writes the answers, so nothing here needs locking
 // except the cluster state it touches.
 type serverConn struct {
-	c     *Cluster
-	d     *dcServer
-	conn  net.Conn
-	flood bool
+	c    *Cluster
+	d    *dcServer
+	conn net.Conn
+	slot *connSlot // the DC's record of this connection
+	// authed: the connection made a key or sent a frame under a key the
+	// DC holds (see Config.KeyExchangeTimeout).
+	authed bool
+	// progress is when an unauthenticated connection last got somewhere:
+	// accepted, or a key exchange step answered.
+	progress time.Time
 
 	fc *frameConn
 	x  serverExchange
@@ -48,25 +51,20 @@ type serverConn struct {
 var errMalformed = errors.New("malformed frame")
 
 func (s *serverConn) serve() {
-	_ = s.conn.SetReadDeadline(time.Now().Add(headerTimeout))
+	s.progress = s.slot.accepted
+	_ = s.conn.SetReadDeadline(s.progress.Add(s.c.cfg.KeyExchangeTimeout))
 	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
 	if err != nil {
+		s.noteTimeout(err)
 		return
 	}
 	s.fc = fc
-	if s.flood {
-		_ = s.fc.writeTransportError(codec.CodeTransportFlood)
-		return
-	}
 	s.x = serverExchange{dc: s.d.protocolID, key: s.c.key, fp: s.c.fp, now: s.c.now}
 	for {
-		deadline := time.Now().Add(s.c.cfg.IdleTimeout)
-		if !s.disconnectAt.IsZero() && s.disconnectAt.Before(deadline) {
-			deadline = s.disconnectAt
-		}
-		_ = s.conn.SetReadDeadline(deadline)
+		_ = s.conn.SetReadDeadline(s.deadline())
 		frame, err := s.fc.ReadFrame()
 		if err != nil {
+			s.noteTimeout(err)
 			return
 		}
 		err = s.handleFrame(frame.Buf)
@@ -75,6 +73,47 @@ func (s *serverConn) serve() {
 			return
 		}
 	}
+}
+
+// deadline is when the connection is closed unless its next frame has
+// arrived: IdleTimeout from now; KeyExchangeTimeout from its last progress
+// while it has not authenticated (a socket that trickles bytes never makes
+// progress); earlier if a ping_delay_disconnect asks for it.
+func (s *serverConn) deadline() time.Time {
+	d := time.Now().Add(s.c.cfg.IdleTimeout)
+	if !s.authed {
+		d = earliest(d, s.progress.Add(s.c.cfg.KeyExchangeTimeout))
+	}
+	if !s.disconnectAt.IsZero() {
+		d = earliest(d, s.disconnectAt)
+	}
+	return d
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// noteTimeout counts a connection that ran out of KeyExchangeTimeout.
+func (s *serverConn) noteTimeout(err error) {
+	if !s.authed && errors.Is(err, os.ErrDeadlineExceeded) {
+		s.timedOut()
+	}
+}
+
+// refuse answers a connection the DC has no room for with transport error
+// -429, in the client's framing once its transport header has come.
+func (s *serverConn) refuse() {
+	_ = s.conn.SetReadDeadline(time.Now().Add(min(refuseTimeout, s.c.cfg.KeyExchangeTimeout)))
+	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
+	if err != nil {
+		return
+	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
+	_ = fc.writeTransportError(codec.CodeTransportFlood)
 }
 
 // handleFrame handles one transport frame. A returned error closes the
@@ -122,10 +161,12 @@ func (s *serverConn) handleUnencrypted(frame []byte) error {
 	if err := out.Encode(&b); err != nil {
 		return fmt.Errorf("encode unencrypted message: %w", err)
 	}
+	s.progress = time.Now()
 	// The key must exist before the client hears dh_gen_ok: it may use it
 	// on another connection at once.
 	if made != nil {
 		s.c.addKey(s.d, made)
+		s.authenticate()
 	}
 	return s.fc.Write(&b)
 }
@@ -152,6 +193,7 @@ func (s *serverConn) handleEncrypted(id model.KeyID, frame []byte) error {
 	if len(msg.MessageDataWithPadding)-int(msg.MessageDataLen) < 12 {
 		return fmt.Errorf("%w: padding under 12 bytes", errMalformed)
 	}
+	s.authenticate()
 	return s.handleMessage(k, msg)
 }
 
