@@ -130,26 +130,16 @@ func (s *serverConn) handleFrame(frame []byte) error {
 }
 
 // handleUnencrypted runs one step of a key exchange:
-// auth_key_id = 0 | msg_id | length | body.
+// auth_key_id = 0 | msg_id | length | body. A refused step is answered
+// with its transport error and reported as an event naming the step and
+// the reason, then the connection closes.
 func (s *serverConn) handleUnencrypted(frame []byte) error {
-	if len(frame) < 20 {
-		return fmt.Errorf("%w: unencrypted message of %d bytes", errMalformed, len(frame))
-	}
-	msgID := int64(binary.LittleEndian.Uint64(frame[8:]))
-	n := int(binary.LittleEndian.Uint32(frame[16:]))
-	// Padded intermediate may leave up to 15 random bytes after the body.
-	if n > len(frame)-20 || msgID%4 != 0 {
-		_ = s.fc.writeTransportError(codec.CodeAuthKeyNotFound)
-		return fmt.Errorf("%w: unencrypted message header", errMalformed)
-	}
-	answer, made, err := s.x.handle(frame[20 : 20+n])
+	answer, made, err := s.exchangeStep(frame)
 	if err != nil {
-		code := int32(codec.CodeAuthKeyNotFound)
-		var xe *exchangeError
-		if errors.As(err, &xe) {
-			code = xe.code
-		}
-		_ = s.fc.writeTransportError(code)
+		xe := asExchangeError(err)
+		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed,
+			Detail: xe.Error() + " over " + s.fc.name})
+		_ = s.fc.writeTransportError(xe.code)
 		return err
 	}
 	var body bin.Buffer
@@ -165,10 +155,28 @@ func (s *serverConn) handleUnencrypted(frame []byte) error {
 	// The key must exist before the client hears dh_gen_ok: it may use it
 	// on another connection at once.
 	if made != nil {
-		s.c.addKey(s.d, made)
+		s.c.addKey(s.d, made, s.fc.name)
 		s.authenticate()
 	}
 	return s.fc.Write(&b)
+}
+
+// exchangeStep checks an unencrypted message's envelope and runs the key
+// exchange step it carries.
+func (s *serverConn) exchangeStep(frame []byte) (bin.Encoder, *madeKey, error) {
+	if len(frame) < 20 {
+		return nil, nil, refused("message", refuseEnvelope, "%d bytes, under the 20-byte header", len(frame))
+	}
+	msgID := int64(binary.LittleEndian.Uint64(frame[8:]))
+	n := int64(binary.LittleEndian.Uint32(frame[16:]))
+	// Padded intermediate may leave up to 15 random bytes after the body.
+	if n > int64(len(frame)-20) {
+		return nil, nil, refused("message", refuseEnvelope, "message_data_length %d in a %d-byte frame", n, len(frame))
+	}
+	if msgID%4 != 0 {
+		return nil, nil, refused("message", refuseEnvelope, "msg_id %#x not divisible by 4", msgID)
+	}
+	return s.x.handle(frame[20 : 20+n])
 }
 
 // handleEncrypted decrypts an MTProto 2.0 message and handles it.

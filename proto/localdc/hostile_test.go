@@ -348,6 +348,6 @@ func heldPermKey(t testing.TB, c *Cluster, dc int) (crypto.AuthKey, int64) {
 		t.Fatal(err)
 	}
 	ak := k.WithID()
-	c.addKey(c.dc(dc), &madeKey{key: ak, kind: model.Permanent, salt: 77})
+	c.addKey(c.dc(dc), &madeKey{key: ak, kind: model.Permanent, salt: 77, inner: "(test)", scheme: "(none)"}, "(none)")
 	return ak, 77
 }
