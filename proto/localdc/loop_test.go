@@ -70,7 +70,6 @@ func TestBadMsgNotifications(t *testing.T) {
 		{"msg_id too low", newID(now.Add(-10 * time.Minute)), 1, cfg, badMsgIDTooLow},
 		{"msg_id too high", newID(now.Add(time.Minute)), 1, cfg, badMsgIDTooHigh},
 		{"even seqno on a query", 0, 2, cfg, badSeqNoOddExpected},
-		{"odd seqno on msgs_ack", 0, 3, encode(t, &mt.MsgsAck{MsgIDs: []int64{1}}), badSeqNoEvenExpected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
