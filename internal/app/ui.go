@@ -1,182 +1,57 @@
-// Package live assembles a running session for the UI out of the real
-// parts: the embedded local DC cluster, the protocol driver, the method
-// catalog, the session formats and the clipboard. internal/cli's root
-// command and the screenshot generator both start the UI through it, so the
-// pictures in the README are of the program people run.
-package live
+package app
 
 import (
 	"context"
-	"crypto/rsa"
-	"errors"
 	"fmt"
+	"io"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
+	"tgpfs/internal/clipboard"
+	"tgpfs/model"
 	"tgpfs/proto"
 	"tgpfs/proto/endpoints"
-	"tgpfs/proto/localdc"
 	"tgpfs/proto/login"
 	"tgpfs/ui"
 	"tgpfs/ui/loginform"
 )
 
-// Defaults of the local session `tgpfs` opens with no flags.
-const (
-	DefaultDCs = 3
-	DefaultDC  = 2
-	DefaultTTL = 90 * time.Second
-)
-
-// TestPhone is a test phone number that lives on DC dc under Telegram's
-// test-DC convention (99966XYYYY, X = the DC); its code is X five times.
-func TestPhone(dc int) string { return fmt.Sprintf("99966%d1234", dc) }
-
-// Config says which session to assemble.
-type Config struct {
-	DCs   int           // local cluster size; DefaultDCs when zero
-	DC    int           // home DC; DefaultDC when zero
-	TTL   time.Duration // temporary key lifetime; DefaultTTL when zero
-	Phone string        // logged in at start; "" = TestPhone(DC), "-" = no login (the dialog still offers TestPhone)
-	Clock func() time.Time
-
-	// Transport and Proxy carry the connections (intermediate and none
-	// by default).
-	Transport endpoints.Transport
-	Proxy     *endpoints.Proxy
-	// PermKey, when set, is an existing permanent key to use (from a
-	// session file) instead of making one; PermSource says where from.
-	PermKey    []byte
-	PermSource string
-	// Faults are injected into the local DCs (tests and demos of the real
-	// server's rules: FLOOD_WAIT, migrations, AUTH_KEY_DUPLICATED, -429).
-	Faults localdc.Faults
-
-	autoLogin bool
-}
-
-func (c *Config) defaults() {
-	if c.DCs <= 0 {
-		c.DCs = DefaultDCs
-	}
-	if c.DC <= 0 {
-		c.DC = DefaultDC
-	}
-	if c.TTL <= 0 {
-		c.TTL = DefaultTTL
-	}
-	c.autoLogin = c.Phone != "-"
-	if c.Phone == "" || c.Phone == "-" {
-		c.Phone = TestPhone(c.DC)
-	}
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
-}
-
-// Session is a running local session: the cluster and what the UI needs.
-type Session struct {
-	Cluster *localdc.Cluster
-	Driver  *proto.Driver
-	// Options are ready for ui.New; Context is the session's.
-	Options ui.Options
-
-	closers []func() error
-}
-
-// StartLocal starts the embedded cluster and everything the UI talks to.
-func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
-	cfg.defaults()
-	cluster, err := localdc.Start(ctx, localdc.Config{DCs: cfg.DCs, Now: cfg.Clock, Faults: cfg.Faults})
-	if err != nil {
-		return nil, fmt.Errorf("start local dcs: %w", err)
-	}
-	if cfg.DC > cfg.DCs {
-		cluster.Close()
-		return nil, fmt.Errorf("dc %d: the local cluster has DCs 1..%d", cfg.DC, cfg.DCs)
-	}
-	s := &Session{Cluster: cluster}
-	s.closers = append(s.closers, cluster.Close)
-	events, cancel := cluster.Subscribe()
-	s.closers = append(s.closers, func() error { cancel(); return nil })
-
-	addrs := make(map[int]string)
-	for _, dc := range cluster.DCs() {
-		addrs[dc] = cluster.Addr(dc)
-	}
-	app := endpoints.LocalApp
-	s.Driver = proto.NewDriver(proto.Options{
-		Target: proto.Target{
-			Env: string(endpoints.Local), DC: cfg.DC, Addr: cluster.Addr(cfg.DC), ProtocolDC: cluster.ProtocolDC(cfg.DC),
-			PublicKeys: []*rsa.PublicKey{cluster.PublicKey()},
-		},
-		TempTTL:    cfg.TTL,
-		PermKey:    cfg.PermKey,
-		PermSource: cfg.PermSource,
-		AppID:      app.ID,
-		AppHash:    app.Hash,
-		Now:        cfg.Clock,
-		Addrs:      addrs,
-		Transport:  cfg.Transport,
-		Proxy:      cfg.Proxy,
-	})
-	// The driver goes first on Close: its connections end before the DCs.
-	s.closers = append(s.closers, s.Driver.Close)
-
+// UIOptions are the options ui.New takes for this session: the driver as
+// the UI's backend, the cluster's event stream, the catalog, the session
+// formats of the copy menu and the login wiring. Each call subscribes to
+// the cluster's events anew; make it before the UI starts, so that it
+// misses nothing. Connect and Clipboard are left to the caller.
+func (s *Session) UIOptions() ui.Options {
+	a := s.app
 	methods, search := Catalog()
-	s.Options = ui.Options{
+	opts := ui.Options{
 		Backend:        newBackend(s.Driver),
-		ServerEvents:   events,
-		Clock:          cfg.Clock,
-		Phone:          cfg.Phone,
-		AutoLogin:      cfg.autoLogin,
-		ExportDCs:      cluster.DCs(),
+		Clock:          a.cfg.Clock,
+		Phone:          a.phone,
+		AutoLogin:      a.phone != "",
 		Catalog:        methods,
 		CatalogSearch:  search,
-		SessionFormats: SessionFormats(app.ID, false),
-		Context:        ctx,
+		SessionFormats: SessionFormats(a.app.ID, a.env == endpoints.Test),
+		ResetKeys:      s.Driver.ResetKeys,
+		Context:        s.ctx,
 	}
-	s.Options.ResetKeys = s.Driver.ResetKeys
-	return s, nil
-}
-
-// StartRemote assembles a session against a real DC (test or production):
-// no embedded cluster, so no Server screen events, and a login at start
-// only for a test DC's test phone (a real account needs a real code).
-func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, cfg Config) (*Session, error) {
-	cfg.defaults()
-	if ep.Env != endpoints.Test {
-		// A real account's code comes by message; l asks for the phone.
-		cfg.Phone, cfg.autoLogin = "", false
+	if opts.Phone == "" && a.env != endpoints.Prod {
+		// The login dialog offers the home DC's test phone.
+		opts.Phone = TestPhone(a.cfg.DC)
 	}
-	s := &Session{}
-	s.Driver = proto.NewDriver(proto.Options{
-		Target:     proto.Target{Env: string(ep.Env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys},
-		TempTTL:    cfg.TTL,
-		PermKey:    cfg.PermKey,
-		PermSource: cfg.PermSource,
-		AppID:      app.ID,
-		AppHash:    app.Hash,
-		Now:        cfg.Clock,
-		Transport:  cfg.Transport,
-		Proxy:      cfg.Proxy,
-	})
-	s.closers = append(s.closers, s.Driver.Close)
-	methods, search := Catalog()
-	s.Options = ui.Options{
-		Backend:        newBackend(s.Driver),
-		Clock:          cfg.Clock,
-		Phone:          cfg.Phone,
-		AutoLogin:      cfg.autoLogin,
-		Catalog:        methods,
-		CatalogSearch:  search,
-		SessionFormats: SessionFormats(app.ID, ep.Env == endpoints.Test),
-		Context:        ctx,
+	if c := s.Cluster; c != nil {
+		events, cancel := c.Subscribe()
+		s.closers = append(s.closers, func() error { cancel(); return nil })
+		opts.ServerEvents = events
+		opts.ExportDCs = c.DCs()
 	}
-	s.Options.ResetKeys = s.Driver.ResetKeys
-	s.Options.RealLogin, s.Options.LoginDone = RealLogin(s.Driver, app)
-	s.Options.LoginTarget = fmt.Sprintf("%s DC %d", ep.Env, ep.DC)
-	s.Options.TestDCs = ep.Env == endpoints.Test
-	return s, nil
+	if a.env != endpoints.Local || a.cfg.LoginForms {
+		opts.RealLogin, opts.LoginDone = RealLogin(s.Driver, a.app)
+		opts.LoginTarget = fmt.Sprintf("%s DC %d", a.env, a.cfg.DC)
+		opts.TestDCs = a.env != endpoints.Prod
+	}
+	return opts
 }
 
 // RealLogin wires the login forms to the driver: each opening gets a fresh
@@ -194,12 +69,73 @@ func RealLogin(d *proto.Driver, app endpoints.App) (func() loginform.Backend, fu
 	return open, done
 }
 
-// Close stops everything StartLocal started, newest first.
-func (s *Session) Close() error {
-	var errs []error
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		errs = append(errs, s.closers[i]())
+// RunTUI runs the terminal UI on in and out (a terminal) until the user
+// quits or the session's context ends. getenv picks the clipboard.
+func (s *Session) RunTUI(in io.Reader, out io.Writer, getenv func(string) string) error {
+	opts := s.UIOptions()
+	opts.Connect = true
+	clip := clipboard.ForTerminal(getenv, out)
+	defer clip.Close()
+	opts.Clipboard = clip
+	p := tea.NewProgram(ui.New(opts),
+		tea.WithContext(s.ctx),
+		tea.WithInput(in),
+		tea.WithOutput(out),
+		tea.WithAltScreen(),
+		tea.WithMouseCellMotion(),
+		// The screen changes once a second when idle; 20 flushes a
+		// second keep typing immediate and cost a third of the default 60.
+		tea.WithFPS(20),
+	)
+	if _, err := p.Run(); err != nil && s.ctx.Err() == nil {
+		return fmt.Errorf("run the terminal UI: %w", err)
 	}
-	s.closers = nil
-	return errors.Join(errs...)
+	return nil
+}
+
+// Snapshot runs the session without a UI until a temporary key is bound
+// and the login is done (or wait passes, or ctx ends), then returns what
+// the Keys and Handshake screens would show, as plain text. What failed is
+// in the text, not an error.
+func (s *Session) Snapshot(ctx context.Context, wait time.Duration) string {
+	opts := s.UIOptions()
+	st := model.NewState()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	b := opts.Backend
+	evs, srv := b.Events(), opts.ServerEvents
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		if err := b.Connect(ctx); err != nil {
+			return
+		}
+		if opts.AutoLogin {
+			_ = b.Login(ctx, opts.Phone)
+		}
+	}()
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				return ui.Snapshot(st, opts.Clock())
+			}
+			st.Apply(ev)
+		case ev, ok := <-srv:
+			if !ok {
+				srv = nil
+				continue
+			}
+			st.Apply(ev)
+		case <-finished:
+			// Connect and login have returned; what they reported is
+			// already queued. Take it, then print.
+			finished = nil
+			deadline.Reset(100 * time.Millisecond)
+		case <-deadline.C:
+			return ui.Snapshot(st, opts.Clock())
+		case <-ctx.Done():
+			return ui.Snapshot(st, opts.Clock())
+		}
+	}
 }

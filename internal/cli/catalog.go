@@ -14,8 +14,6 @@ import (
 	"tgpfs/model/catalog"
 )
 
-func init() { register(newCatalogCmd) }
-
 type catalogFlags struct {
 	json   bool
 	search string

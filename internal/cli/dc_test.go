@@ -26,11 +26,12 @@ func TestDCCommandPrintsAddressesAndStops(t *testing.T) {
 	dir := t.TempDir()
 	pub := filepath.Join(dir, "dc.pub")
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan int, 1)
 	go func() {
-		err := runDC(ctx, &IO{Out: pw, Err: &stderr}, dcFlags{listen: "127.0.0.1:0", dcs: 2, maxTTL: time.Hour, pubkeyOut: pub, verbose: true})
+		code := RunContext(ctx, []string{"dc", "--listen", "127.0.0.1:0", "--dcs", "2", "--max-ttl", "1h", "--pubkey-out", pub, "-v"},
+			&IO{In: strings.NewReader(""), Out: pw, Err: &stderr})
 		pw.Close()
-		done <- err
+		done <- code
 	}()
 	sc := bufio.NewScanner(pr)
 	line := regexp.MustCompile(`^dc ([12]) (127\.0\.0\.1:[0-9]+)$`)
@@ -70,8 +71,8 @@ func TestDCCommandPrintsAddressesAndStops(t *testing.T) {
 	}
 	cancel()
 	go io.Copy(io.Discard, pr)
-	if err := <-done; err != nil {
-		t.Fatalf("dc: %v", err)
+	if code := <-done; code != ExitOK {
+		t.Fatalf("dc: exit %d, stderr %q", code, stderr.String())
 	}
 	data, err := os.ReadFile(pub)
 	if err != nil || !strings.HasPrefix(string(data), "-----BEGIN RSA PUBLIC KEY-----") {
