@@ -116,13 +116,13 @@ func checkState(path string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return bad("--state", q, "%w", pathErr(err))
+		return bad("--state", q, "%w", Pathless(err))
 	case !fi.Mode().IsRegular():
 		return bad("--state", q, "not a regular file (%s)", kind(fi.Mode()))
 	default:
 		f, err := os.Open(path)
 		if err != nil {
-			return bad("--state", q, "%w", pathErr(err))
+			return bad("--state", q, "%w", Pathless(err))
 		}
 		_ = f.Close()
 	}
@@ -187,7 +187,7 @@ func redactBot(v string) string {
 	if len(at) > 12 {
 		at = at[:12] + "…"
 	}
-	return strconv.Quote(id+":") + Hidden(secret) + strconv.Quote(at)
+	return id + ":" + Hidden(secret) + at
 }
 
 // Cluster is a validated ClusterConfig, ready to start: `tgpfs dc`, the

@@ -43,7 +43,7 @@ func badErr(name string, err error) *InputError {
 }
 
 // Hidden stands for a secret in a message: its length only.
-func Hidden(s string) string { return fmt.Sprintf("(%d characters, hidden)", len(s)) }
+func Hidden(s string) string { return fmt.Sprintf("<%d characters hidden>", len(s)) }
 
 // Redact quotes a long input that may be a secret (a session string) as a
 // short excerpt: its first four characters and its length, enough to tell
@@ -56,10 +56,15 @@ func Redact(s string) string {
 	return strconv.Quote(string(r[:4])+"…") + fmt.Sprintf(" (%d characters)", len(s))
 }
 
+// minScrub is the shortest secret scrub looks for: a shorter one is no
+// secret worth the name (a bot token's is 35 characters, a proxy's 32 hex
+// digits), and would match ordinary words of the message.
+const minScrub = 8
+
 // scrub replaces every appearance of secret in msg (plain or as Go quotes
 // it) with its hidden form, for errors of parsers that echo their input.
 func scrub(msg, secret string) string {
-	if secret == "" {
+	if len(secret) < minScrub {
 		return msg
 	}
 	h := Hidden(secret)
@@ -116,19 +121,19 @@ const smallFileLimit = 64 << 10
 func readSmallFile(name, path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, bad(name, strconv.Quote(path), "%w", pathErr(err))
+		return nil, bad(name, strconv.Quote(path), "%w", Pathless(err))
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, bad(name, strconv.Quote(path), "not a regular file (%s)", kind(fi.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, bad(name, strconv.Quote(path), "%w", pathErr(err))
+		return nil, bad(name, strconv.Quote(path), "%w", Pathless(err))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, smallFileLimit+1))
 	if err != nil {
-		return nil, bad(name, strconv.Quote(path), "%w", pathErr(err))
+		return nil, bad(name, strconv.Quote(path), "%w", Pathless(err))
 	}
 	if len(data) > smallFileLimit {
 		return nil, bad(name, strconv.Quote(path), "larger than %d KiB", smallFileLimit>>10)
@@ -138,9 +143,8 @@ func readSmallFile(name, path string) ([]byte, error) {
 
 // CheckOutputPath checks, before anything starts, that a file can be
 // written at path: its folder exists and is writable, and what is there
-// already is a regular file that force allows replacing. Writability is
-// probed with a temporary file that is removed at once, so nothing is left
-// behind.
+// already is a regular file that force allows replacing. Nothing on disk
+// changes.
 func CheckOutputPath(name, path string, force bool) error {
 	q := strconv.Quote(path)
 	if path == "" {
@@ -153,7 +157,7 @@ func CheckOutputPath(name, path string, force bool) error {
 	case err == nil && !force:
 		return bad(name, q, "exists; use --force to overwrite")
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return bad(name, q, "%w", pathErr(err))
+		return bad(name, q, "%w", Pathless(err))
 	}
 	return checkWritableDir(name, path)
 }
@@ -164,23 +168,21 @@ func checkWritableDir(name, path string) error {
 	dir := filepath.Dir(path)
 	di, err := os.Stat(dir)
 	if err != nil {
-		return bad(name, q, "folder %s: %w", strconv.Quote(dir), pathErr(err))
+		return bad(name, q, "folder %s: %w", strconv.Quote(dir), Pathless(err))
 	}
 	if !di.IsDir() {
 		return bad(name, q, "%s is not a folder", strconv.Quote(dir))
 	}
-	f, err := os.CreateTemp(dir, ".tgpfs-probe-*")
-	if err != nil {
-		return bad(name, q, "folder %s is not writable: %w", strconv.Quote(dir), pathErr(err))
+	if err := writable(dir); err != nil {
+		return bad(name, q, "folder %s is not writable: %w", strconv.Quote(dir), Pathless(err))
 	}
-	_ = f.Close()
-	_ = os.Remove(f.Name())
 	return nil
 }
 
-// pathErr drops the path an *fs.PathError repeats: the message names it
-// already.
-func pathErr(err error) error {
+// Pathless drops the path an *fs.PathError repeats, for messages that name
+// the file already ("--state "x": permission denied", "write stdout: no
+// space left on device").
+func Pathless(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err

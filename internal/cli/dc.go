@@ -92,7 +92,7 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	}
 	for _, id := range c.DCs() {
 		if _, err := fmt.Fprintf(stdio.Out, "dc %d %s\n", id, c.Addr(id)); err != nil {
-			return fmt.Errorf("write stdout: %w", err)
+			return err
 		}
 	}
 	bots := ""
@@ -116,7 +116,7 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			// Events quote what clients sent (names, phones): escaped, so
 			// a client cannot write to the operator's terminal.
 			if _, err := fmt.Fprintln(stdio.Out, Escape(localdc.FormatEvent(ev))); err != nil {
-				return fmt.Errorf("write stdout: %w", err)
+				return err
 			}
 		}
 	}

@@ -6,11 +6,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"tgpfs/internal/app"
 )
@@ -63,9 +65,19 @@ func NewRoot(stdio *IO) *cobra.Command {
 	root.SetHelpCommand(newHelpCmd(root))
 	// Every command's flags and arguments are input: a mistake there is
 	// a usage error (exit status 2), whatever cobra calls it.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(flagHint(err)) })
 	usageArgs(root)
 	return root
+}
+
+// flagHint adds what -v means to the error of a command that lacks it:
+// people type -v for the version.
+func flagHint(err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) && ne.GetSpecifiedName() == "v" {
+		return fmt.Errorf("%w (-v is --verbose, which tgpfs dc has; the version is tgpfs --version)", err)
+	}
+	return err
 }
 
 // usageArgs makes every argument check of cmd and its subcommands a usage
@@ -116,8 +128,9 @@ func RunContext(ctx context.Context, args []string, stdio *IO) int {
 	root := NewRoot(&cio)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil && out.err != nil {
-		err = fmt.Errorf("write stdout: %w", out.err)
+	if out.err != nil {
+		// Whatever the command made of it: its output is lost.
+		err = fmt.Errorf("write stdout: %w", app.Pathless(out.err))
 	}
 	if err == nil {
 		return ExitOK
