@@ -107,8 +107,7 @@ type App struct {
 }
 
 // New validates cfg once, loading the session if one is named, and returns
-// what Start and WriteDryRun use. Bad input is an
-// *InputError.
+// what Start and WriteDryRun use. Bad input is an *InputError.
 func New(cfg Config) (*App, error) {
 	if cfg.Getenv == nil {
 		cfg.Getenv = os.Getenv
@@ -124,6 +123,9 @@ func New(cfg Config) (*App, error) {
 	}
 	return a, nil
 }
+
+// apiIDWhy is what bounds an app id.
+const apiIDWhy = "api_id is an int32 in initConnection"
 
 // target reads where to connect.
 func (a *App) target() error {
@@ -146,7 +148,7 @@ func (a *App) target() error {
 		return &InputError{Name: "--proxy", Value: Hidden(c.Proxy), Reason: scrubbed(err, c.Proxy)}
 	}
 	if c.AppID != 0 {
-		if err := intIn("--app-id", c.AppID, 1, maxInt32, "api_id is an int32 in initConnection"); err != nil {
+		if err := intIn("--app-id", c.AppID, 1, maxInt32, apiIDWhy); err != nil {
 			return err
 		}
 	}
@@ -255,7 +257,7 @@ func (a *App) credentials() error {
 	app, err := endpoints.ResolveApp(a.env, a.cfg.AppID, a.cfg.AppHash, a.cfg.Getenv)
 	switch {
 	case errors.Is(err, endpoints.ErrNoApp):
-		a.appErr = &InputError{Name: "--app-id", Reason: err}
+		a.appErr = err
 	case err != nil:
 		name := "environment"
 		if a.cfg.AppID != 0 || a.cfg.AppHash != "" {
@@ -263,7 +265,7 @@ func (a *App) credentials() error {
 		}
 		return &InputError{Name: name, Reason: scrubbed(err, a.cfg.AppHash)}
 	case app.ID > maxInt32:
-		return intIn(app.Source, app.ID, 1, maxInt32, "api_id is an int32 in initConnection")
+		return intIn(app.Source, app.ID, 1, maxInt32, apiIDWhy)
 	}
 	a.app = app
 	return nil

@@ -49,7 +49,7 @@ type IO struct {
 
 // NewRoot builds the command tree. The root command itself runs the UI;
 // the subcommands are listed here, each built afresh with its own flag
-// values, so two trees never share state.
+// values, so two trees never share state. Flag errors are usage errors.
 func NewRoot(stdio *IO) *cobra.Command {
 	root := newRootCmd(stdio)
 	root.AddCommand(
@@ -63,10 +63,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
 	root.SetHelpCommand(newHelpCmd(root))
-	// Every command's flags and arguments are input: a mistake there is
-	// a usage error (exit status 2), whatever cobra calls it.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(flagHint(err)) })
-	usageArgs(root)
 	return root
 }
 
@@ -80,19 +77,18 @@ func flagHint(err error) error {
 	return err
 }
 
-// usageArgs makes every argument check of cmd and its subcommands a usage
-// error (an unknown command among them).
-func usageArgs(cmd *cobra.Command) {
-	if check := cmd.Args; check != nil {
-		cmd.Args = func(c *cobra.Command, args []string) error {
-			if err := check(c, args); err != nil {
-				return usageErr(err)
-			}
-			return nil
+// markStarts makes every command of the tree set *started when its own
+// code begins. Whatever cobra refuses before that (an unknown command or
+// flag, a wrong number of arguments) is a usage error.
+func markStarts(cmd *cobra.Command, started *bool) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			*started = true
+			return run(c, args)
 		}
 	}
 	for _, sub := range cmd.Commands() {
-		usageArgs(sub)
+		markStarts(sub, started)
 	}
 }
 
@@ -126,6 +122,8 @@ func RunContext(ctx context.Context, args []string, stdio *IO) int {
 		cio.Getenv = os.Getenv
 	}
 	root := NewRoot(&cio)
+	started := false
+	markStarts(root, &started)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if out.err != nil {
@@ -136,7 +134,11 @@ func RunContext(ctx context.Context, args []string, stdio *IO) int {
 		return ExitOK
 	}
 	fmt.Fprintln(stdio.Err, Line("tgpfs: "+err.Error()))
-	return exitCode(err)
+	if code := exitCode(err); started || code != ExitFailure || out.err != nil {
+		return code
+	}
+	// The command line itself was refused (cobra's own checks).
+	return ExitUsage
 }
 
 // warn tells the user something before a command goes on.
