@@ -157,7 +157,7 @@ func (a *App) target() error {
 
 // lifetime bounds --ttl by what it feeds: expires_in and expires_at.
 func (a *App) lifetime() error {
-	lo, why := time.Second, "expires_in counts whole seconds"
+	lo, why := time.Second, "expires_in counts seconds"
 	if a.env != endpoints.Local {
 		lo, why = time.Minute, "real DCs want at least a minute"
 	}
@@ -165,7 +165,15 @@ func (a *App) lifetime() error {
 	if a.cfg.TTL > hi {
 		why = "expires_in is an int32 of seconds and expires_at an int32 unix time, which ends in 2038"
 	}
-	return DurationIn("--ttl", a.cfg.TTL, lo, hi, why)
+	if err := DurationIn("--ttl", a.cfg.TTL, lo, hi, why); err != nil {
+		return err
+	}
+	if a.cfg.TTL%time.Second != 0 {
+		// Cut to expires_in, the key would die before the expires_at
+		// the bind names.
+		return bad("--ttl", a.cfg.TTL.String(), "want whole seconds: expires_in counts seconds")
+	}
+	return nil
 }
 
 // local validates the cluster the local DCs run as (for a dry run too, so

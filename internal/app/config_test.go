@@ -71,6 +71,7 @@ func TestNewRefuses(t *testing.T) {
 		{"environment", func(c *Config) { c.Getenv = env("TG_APP_ID", "x", "TG_APP_HASH", "h") }},
 		{"TG_APP_ID/TG_APP_HASH", func(c *Config) { c.Getenv = env("TG_APP_ID", "99999999999", "TG_APP_HASH", "h") }},
 		{"--ttl", func(c *Config) { c.TTL = 0 }},
+		{"--ttl", func(c *Config) { c.TTL = 1500 * time.Millisecond }},
 		{"--ttl", func(c *Config) { c.Env, c.TTL = "test", 59*time.Second }},
 		{"--session", func(c *Config) { c.Session = "not a session" }},
 		{"--session", func(c *Config) { c.Session = onDC4 }},

@@ -127,6 +127,7 @@ func TestBadInput(t *testing.T) {
 		cases = append(cases,
 			c("--ttl 0s: want 1s..", "--ttl", "0s"),
 			c("--ttl -5s: want 1s..", "--ttl", "-5s"),
+			c("--ttl 1.5s: want whole seconds", "--ttl", "1.5s"),
 			c("--ttl 1000000h0m0s: want 1s..", "--ttl", "1000000h"),
 			c("at least a minute", "--dc", "test", "--ttl", "30s"),
 			c(`--dc: unknown DC family "mars"`, "--dc", "mars"),
