@@ -412,7 +412,7 @@ func BenchmarkView(b *testing.B) {
 	for s := range numScreens {
 		b.Run(s.String(), func(b *testing.B) {
 			m.screen = s
-			m.sync()
+			m.refresh()
 			for b.Loop() {
 				_ = m.View()
 			}
