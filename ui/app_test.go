@@ -459,7 +459,7 @@ func BenchmarkLayout(b *testing.B) {
 	for _, ev := range demoEvents() {
 		st.Apply(ev)
 	}
-	body := fit(renderLog(st, stylesForBench()), 120)
+	body := fit(renderLog(st, stylesForBench(), 120), 120)
 	b.Run("lipgloss", func(b *testing.B) {
 		for b.Loop() {
 			_ = lipgloss.NewStyle().Width(120).Height(37).MaxHeight(37).Render(body)
@@ -478,7 +478,7 @@ func TestBlockMatchesLipgloss(t *testing.T) {
 		st.Apply(ev)
 	}
 	for _, w := range []int{40, 80, 120} {
-		body := fit(renderLog(st, stylesForBench()), w)
+		body := fit(renderLog(st, stylesForBench(), w), w)
 		for _, h := range []int{5, 21, 37} {
 			want := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(body)
 			if got := block(body, w, h); got != want {
@@ -581,5 +581,65 @@ func TestHeaderTargets(t *testing.T) {
 		if got := m.header(); !strings.Contains(got, tt.want) {
 			t.Errorf("header = %q, want %q in it", got, tt.want)
 		}
+	}
+}
+
+func TestWrapWords(t *testing.T) {
+	tests := []struct {
+		text  string
+		limit int
+		want  []string
+	}{
+		{"short", 20, []string{"short"}},
+		{"dropped temporary keys except 71b4e9d2c8a3f0d5; 1 proven gone with -404", 40,
+			[]string{"dropped temporary keys except", "71b4e9d2c8a3f0d5; 1 proven gone with", "-404"}},
+		{"a 0123456789abcdefghij b", 8, []string{"a", "01234567", "89abcdef", "ghij b"}},
+		{"two\nlines", 20, []string{"two", "lines"}},
+		{"", 20, []string{""}},
+	}
+	for _, tt := range tests {
+		got := wrapWords(tt.text, tt.limit)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("wrapWords(%q, %d) = %q, want %q", tt.text, tt.limit, got, tt.want)
+		}
+		for _, l := range got {
+			if lipgloss.Width(l) > tt.limit {
+				t.Errorf("line %q is wider than %d", l, tt.limit)
+			}
+		}
+	}
+}
+
+// The Log screen wraps long entries at their words instead of cutting
+// them: at 80 columns every word of every entry is on screen, whole.
+func TestLogWrapsLongEntries(t *testing.T) {
+	st := model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	st.Apply(model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID",
+		Advice: "the DC does not know the permanent key: drop both keys, make new ones and bind again"})
+	out := renderLog(st, stylesForBench(), 80)
+	var words []string
+	for _, l := range strings.Split(out, "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("line %q is %d cells wide", l, w)
+		}
+		if strings.Contains(l, "…") && !strings.HasSuffix(l, "drop…") {
+			t.Errorf("line %q is cut", l)
+		}
+		f := strings.Fields(l)
+		if len(f) > 0 && len(f[0]) == 8 && strings.Count(f[0], ":") == 2 {
+			f = f[2:] // the time and the mark
+		}
+		words = append(words, f...)
+	}
+	var want []string
+	for _, e := range st.Log {
+		want = append(want, strings.Fields(e.Text)...)
+	}
+	// Broken only at spaces: "-404" stays one word.
+	if !slices.Equal(words, want) {
+		t.Fatalf("the wrapped log's words differ from the entries':\n%q\n%q", words, want)
 	}
 }

@@ -145,6 +145,37 @@ func block(s string, w, h int) string {
 	return b.String()
 }
 
+// wrapWords breaks plain text into lines of at most limit cells at its
+// spaces, and only there ("-404" stays whole); a word longer than a line is
+// cut.
+func wrapWords(text string, limit int) []string {
+	var out []string
+	for _, para := range strings.Split(text, "\n") {
+		line, lw := "", 0
+		for _, word := range strings.Fields(para) {
+			ww := ansi.StringWidth(word)
+			if lw > 0 && lw+1+ww > limit {
+				out = append(out, line)
+				line, lw = "", 0
+			}
+			if ww > limit {
+				chunks := strings.Split(ansi.Hardwrap(word, limit, false), "\n")
+				out = append(out, chunks[:len(chunks)-1]...)
+				word = chunks[len(chunks)-1]
+				ww = ansi.StringWidth(word)
+			}
+			if lw > 0 {
+				line += " "
+				lw++
+			}
+			line += word
+			lw += ww
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
