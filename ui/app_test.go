@@ -147,23 +147,26 @@ func TestScreens(t *testing.T) {
 		// then is pressed once ready holds, for screens that load first.
 		then    []string
 		settled func(Capture) bool
+		// more are events after the demo session's.
+		more []model.Event
 	}{
-		{"Keys", []string{"1"}, contains("Earlier temporary keys (2)"), nil, nil},
-		{"Handshake", []string{"2"}, contains("dh_prime_safe"), nil, nil},
-		{"Catalog", []string{"3"}, contains("bindTempAuthKey"), nil, nil},
-		{"Traffic", []string{"4"}, contains("req_pq_multi"), []string{"down", "o"}, contains("opens → ping")},
-		{"Server", []string{"5"}, contains("Recent server events"), nil, nil},
-		{"Log", []string{"6"}, contains("exported from DC 2 to DC 3"), nil, nil},
-		{"Help", []string{"?"}, contains("bind a fresh temp key"), nil, nil},
-		{"DropConfirm", []string{"d"}, contains("except the current 71b4e9d2c8a3f0d5"), nil, nil},
-		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil},
-		{"Login", []string{"l"}, contains("9996621234"), nil, nil},
-		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil},
+		{"Keys", []string{"1"}, contains("Earlier temporary keys (2)"), nil, nil, nil},
+		{"KeysExport", []string{"1"}, contains("Temporary keys on DC 3 (2)"), nil, nil, exportKeyEvents()},
+		{"Handshake", []string{"2"}, contains("dh_prime_safe"), nil, nil, nil},
+		{"Catalog", []string{"3"}, contains("bindTempAuthKey"), nil, nil, nil},
+		{"Traffic", []string{"4"}, contains("req_pq_multi"), []string{"down", "o"}, contains("opens → ping"), nil},
+		{"Server", []string{"5"}, contains("Recent server events"), nil, nil, nil},
+		{"Log", []string{"6"}, contains("exported from DC 2 to DC 3"), nil, nil, nil},
+		{"Help", []string{"?"}, contains("bind a fresh temp key"), nil, nil, nil},
+		{"DropConfirm", []string{"d"}, contains("except the current 71b4e9d2c8a3f0d5"), nil, nil, nil},
+		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil, nil},
+		{"Login", []string{"l"}, contains("9996621234"), nil, nil, nil},
+		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil, nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
-				h := newHarness(t, sz.w, sz.h, demoEvents())
+				h := newHarness(t, sz.w, sz.h, append(demoEvents(), sc.more...))
 				h.keys(sc.keys...)
 				c := h.await(sc.name, sc.ready)
 				if sc.then != nil {
@@ -641,5 +644,38 @@ func TestLogWrapsLongEntries(t *testing.T) {
 	// Broken only at spaces: "-404" stays one word.
 	if !slices.Equal(words, want) {
 		t.Fatalf("the wrapped log's words differ from the entries':\n%q\n%q", words, want)
+	}
+}
+
+// An export's temporary key on DC 3 is live there; it is listed under DC
+// 3's own heading, after this DC's earlier keys, not among them.
+func TestKeysGroupedByDC(t *testing.T) {
+	st := model.NewState()
+	for _, ev := range append(demoEvents(), exportKeyEvents()...) {
+		st.Apply(ev)
+	}
+	out := renderKeys(st, goldenNow, stylesForBench(), 120, nil)
+	home := strings.Index(out, "Earlier temporary keys on DC 2 (2)")
+	dc3 := strings.Index(out, "Temporary keys on DC 3 (2)")
+	if home < 0 || dc3 < home {
+		t.Fatalf("want this DC's keys, then DC 3's:\n%s", out)
+	}
+	for _, id := range []model.KeyID{tempA, tempB} {
+		if i := strings.Index(out, id.String()); i < home || i > dc3 {
+			t.Errorf("%s is not under this DC's heading", id)
+		}
+	}
+	for _, id := range []model.KeyID{tempE, tempF} {
+		if i := strings.Index(out, id.String()); i < dc3 {
+			t.Errorf("%s is not under DC 3's heading", id)
+		}
+	}
+	// One DC only: the heading stays as it was.
+	st = model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	if out := renderKeys(st, goldenNow, stylesForBench(), 120, nil); !strings.Contains(out, "Earlier temporary keys (2)") || strings.Contains(out, "Temporary keys on") {
+		t.Fatalf("one DC's keys:\n%s", out)
 	}
 }

@@ -98,29 +98,71 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 	}
 	line("")
 
-	hist := st.History()
-	line(s.Section.Render(fmt.Sprintf("Earlier temporary keys (%d)", len(hist))))
-	if len(hist) == 0 {
+	home, others := historyByDC(st)
+	title := fmt.Sprintf("Earlier temporary keys (%d)", len(home))
+	if len(others) > 0 && st.Perm.DC != 0 {
+		title = fmt.Sprintf("Earlier temporary keys on DC %d (%d)", st.Perm.DC, len(home))
+	}
+	line(s.Section.Render(title))
+	if len(home) == 0 {
 		line(s.Dim.Render("  none yet: b binds a fresh one"))
 	}
-	for _, k := range hist {
-		es := endStyle(s, k.End)
-		when := clock(k.EndedAt)
-		if k.End == model.Live {
-			when = clock(k.CreatedAt)
+	for _, k := range home {
+		line(historyLine(s, k))
+	}
+	for _, g := range others {
+		where := fmt.Sprintf("on DC %d", g.dc)
+		if g.dc == 0 {
+			where = "on another DC"
 		}
-		l := fmt.Sprintf("  %s %s  %s  %s", es.Render(endSymbol(k.End)), s.KeyID.Render(k.ID.String()),
-			es.Render(pad(k.End.String(), 12)), when)
-		detail := k.EndDetail
-		if st.Foreign(k.ID) {
-			detail = strings.TrimSuffix(fmt.Sprintf("DC %d, for the export; %s", k.DC, detail), "; ")
+		line("")
+		line(s.Section.Render(fmt.Sprintf("Temporary keys %s (%d)", where, len(g.keys))) + s.Dim.Render("  made for the export"))
+		for _, k := range g.keys {
+			line(historyLine(s, k))
 		}
-		if detail != "" {
-			l += s.Dim.Render("  " + detail)
-		}
-		line(l)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// dcKeys are one other DC's temporary keys, newest first.
+type dcKeys struct {
+	dc   int
+	keys []model.TempKey
+}
+
+// historyByDC splits the earlier temporary keys by DC: this DC's first
+// (the permanent key's), then every other DC's, by DC number. A key an
+// export made on DC 1 is live there, which is no news about this DC's.
+func historyByDC(st *model.State) (home []model.TempKey, others []dcKeys) {
+	for _, k := range st.History() {
+		if !st.Foreign(k.ID) {
+			home = append(home, k)
+			continue
+		}
+		i := slices.IndexFunc(others, func(g dcKeys) bool { return g.dc == k.DC })
+		if i < 0 {
+			others = append(others, dcKeys{dc: k.DC})
+			i = len(others) - 1
+		}
+		others[i].keys = append(others[i].keys, k)
+	}
+	slices.SortFunc(others, func(a, b dcKeys) int { return a.dc - b.dc })
+	return home, others
+}
+
+// historyLine is one earlier temporary key: how it ended and when.
+func historyLine(s styles.Styles, k model.TempKey) string {
+	es := endStyle(s, k.End)
+	when := clock(k.EndedAt)
+	if k.End == model.Live {
+		when = clock(k.CreatedAt)
+	}
+	l := fmt.Sprintf("  %s %s  %s  %s", es.Render(endSymbol(k.End)), s.KeyID.Render(k.ID.String()),
+		es.Render(pad(k.End.String(), 12)), when)
+	if k.EndDetail != "" {
+		l += s.Dim.Render("  " + k.EndDetail)
+	}
+	return l
 }
 
 func authorized(st *model.State, s styles.Styles) string {
