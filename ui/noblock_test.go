@@ -11,10 +11,10 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
 	"tgpfs/proto/login"
+	"tgpfs/proto/session"
 	"tgpfs/ui/loginform"
 	"tgpfs/ui/overlay"
 )
@@ -169,7 +169,7 @@ func TestUpdateNeverWaitsOnTheBackend(t *testing.T) {
 		m.Update(eventMsg{model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID"}})
 	}
 	setups["flood banner"] = func(m *Model) {
-		m.Update(actionDone{name: "rotate", err: fmt.Errorf("rotate: %w", tgerr.New(420, "FLOOD_WAIT_30"))})
+		m.Update(actionDone{name: "rotate", err: fmt.Errorf("rotate: %w", session.NewRPCError(420, "FLOOD_WAIT_30"))})
 	}
 
 	calls := len(be.Calls())

@@ -5,10 +5,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
-	"tgpfs/proto/login"
 	"tgpfs/ui/overlay"
 )
 
@@ -18,18 +16,20 @@ import (
 
 // classify reads err by the real server's rules, for the keys as they are
 // at time at. It is the one call of the classifier in this package.
-func (m *Model) classify(err error, at time.Time) login.Verdict {
-	ks := login.KeyState{HomeDC: m.st.User != nil}
+func (m *Model) classify(err error, at time.Time) model.Verdict {
+	ks := model.KeyState{HomeDC: m.st.User != nil}
 	if p := m.st.Perm; !p.CreatedAt.IsZero() {
 		ks.PermAge = at.Sub(p.CreatedAt)
 	}
-	return login.Classify(err, ks)
+	return model.Classify(err, ks)
 }
 
 // bindError is the RPC error a BindFailed event reports, for classify: the
 // driver's automatic renewal binds too, and the UI sees its failures only
 // as events.
-func bindError(bf model.BindFailed) error { return tgerr.New(bf.Code, bf.Type) }
+func bindError(bf model.BindFailed) error {
+	return &model.RPCError{Code: bf.Code, Message: bf.Type, Type: bf.Type}
+}
 
 // onBindFailed reads a failed bind by the real server's rules; when the
 // spec's answer is to drop both keys, it opens a dialog that explains why
@@ -52,11 +52,11 @@ func (m *Model) onActionErr(action string, err error) tea.Cmd {
 	now := m.opts.Clock()
 	v := m.classify(err, now)
 	switch {
-	case v.Kind == login.FloodWait && v.Wait > 0:
+	case v.Kind == model.FloodWait && v.Wait > 0:
 		b := overlay.NewFloodBanner(now.Add(v.Wait), action, overlay.Options{Now: m.opts.Clock, Styles: &m.styles})
 		m.overlays.Push(rankFlood, overlay.Status, &floodLayer{b})
 		return b.Init()
-	case v.DropKeys && v.Kind != login.EncryptedMessageInvalid && m.opts.ResetKeys != nil && !m.overlays.Has(rankKeyProblem):
+	case v.DropKeys && v.Kind != model.EncryptedMessageInvalid && m.opts.ResetKeys != nil && !m.overlays.Has(rankKeyProblem):
 		// ENCRYPTED_MESSAGE_INVALID arrives as a BindFailed event too and
 		// is handled there.
 		m.openKeyProblem(v)
@@ -64,7 +64,7 @@ func (m *Model) onActionErr(action string, err error) tea.Cmd {
 	return nil
 }
 
-func (m *Model) openKeyProblem(v login.Verdict) {
+func (m *Model) openKeyProblem(v model.Verdict) {
 	p := overlay.NewKeyProblem(v, overlay.Options{Now: m.opts.Clock, Styles: &m.styles})
 	m.overlays.Push(rankKeyProblem, overlay.Body, newModal[overlay.KeyProblem](p))
 }

@@ -23,6 +23,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"tgpfs/model"
 	"tgpfs/proto/login"
 	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
@@ -178,12 +179,12 @@ type problem struct {
 
 // classify reads err by the real server's rules. It is the one call of the
 // classifier in this package.
-func classify(err error) login.Verdict { return login.Classify(err, login.KeyState{}) }
+func classify(err error) model.Verdict { return model.Classify(err, model.KeyState{}) }
 
 // fail reads err by the real server's rules.
 func (r *runner) fail(err error, what string) (problem, tea.Cmd) {
 	v := classify(err)
-	if v.Kind == login.FloodWait {
+	if v.Kind == model.FloodWait {
 		b := overlay.NewFloodBanner(r.opts.Now().Add(v.Wait), what, overlay.Options{Now: r.opts.Now, Styles: r.opts.Styles})
 		return problem{flood: &b}, b.Init()
 	}

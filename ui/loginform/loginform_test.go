@@ -10,9 +10,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/gotd/td/tgerr"
 
 	"tgpfs/proto/login"
+	"tgpfs/proto/session"
 )
 
 // host runs a Form as a program would: it sizes it, and keeps what it
@@ -214,9 +214,9 @@ func TestAdviceForServerErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{tgerr.New(406, "AUTH_KEY_DUPLICATED"), "two connections at once"},
-		{tgerr.New(401, "SESSION_REVOKED"), "log in again"},
-		{tgerr.New(400, "PHONE_NUMBER_BANNED"), "PHONE_NUMBER_BANNED"},
+		{session.NewRPCError(406, "AUTH_KEY_DUPLICATED"), "two connections at once"},
+		{session.NewRPCError(401, "SESSION_REVOKED"), "log in again"},
+		{session.NewRPCError(400, "PHONE_NUMBER_BANNED"), "PHONE_NUMBER_BANNED"},
 	} {
 		p, cmd := r.fail(tc.err, "auth.signIn")
 		if cmd != nil || !strings.Contains(p.view(r.opts.Styles, 0), tc.want) {

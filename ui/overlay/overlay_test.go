@@ -10,10 +10,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/gotd/td/tgerr"
 	"github.com/muesli/termenv"
 
-	"tgpfs/proto/login"
+	"tgpfs/model"
+	"tgpfs/proto/session"
 )
 
 // TestMain fixes the colour profile, so golden files hold plain text.
@@ -67,21 +67,21 @@ func TestFloodBannerCountsDownFromUntil(t *testing.T) {
 }
 
 func TestKeyProblem(t *testing.T) {
-	emi := tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID")
+	emi := session.NewRPCError(400, "ENCRYPTED_MESSAGE_INVALID")
 	for _, tc := range []struct {
 		name  string
-		v     login.Verdict
+		v     model.Verdict
 		key   tea.KeyMsg
 		drop  bool
 		reply bool
 	}{
-		{"home key yes", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), runes("y"), true, true},
-		{"home key no", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), runes("n"), false, true},
-		{"home key esc", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), tea.KeyMsg{Type: tea.KeyEsc}, false, true},
-		{"home key other key", login.Classify(emi, login.KeyState{PermAge: time.Hour, HomeDC: true}), runes("x"), false, false},
-		{"other DC yes", login.Classify(emi, login.KeyState{PermAge: time.Hour}), runes("y"), true, true},
-		{"unregistered: y drops nothing", login.Classify(tgerr.New(401, "AUTH_KEY_UNREGISTERED"), login.KeyState{}), runes("y"), false, false},
-		{"unregistered: enter", login.Classify(tgerr.New(401, "AUTH_KEY_UNREGISTERED"), login.KeyState{}), tea.KeyMsg{Type: tea.KeyEnter}, false, true},
+		{"home key yes", model.Classify(emi, model.KeyState{PermAge: time.Hour, HomeDC: true}), runes("y"), true, true},
+		{"home key no", model.Classify(emi, model.KeyState{PermAge: time.Hour, HomeDC: true}), runes("n"), false, true},
+		{"home key esc", model.Classify(emi, model.KeyState{PermAge: time.Hour, HomeDC: true}), tea.KeyMsg{Type: tea.KeyEsc}, false, true},
+		{"home key other key", model.Classify(emi, model.KeyState{PermAge: time.Hour, HomeDC: true}), runes("x"), false, false},
+		{"other DC yes", model.Classify(emi, model.KeyState{PermAge: time.Hour}), runes("y"), true, true},
+		{"unregistered: y drops nothing", model.Classify(session.NewRPCError(401, "AUTH_KEY_UNREGISTERED"), model.KeyState{}), runes("y"), false, false},
+		{"unregistered: enter", model.Classify(session.NewRPCError(401, "AUTH_KEY_UNREGISTERED"), model.KeyState{}), tea.KeyMsg{Type: tea.KeyEnter}, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := NewKeyProblem(tc.v, Options{})
@@ -104,12 +104,12 @@ func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: [
 func TestKeyProblemGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		v    login.Verdict
+		v    model.Verdict
 	}{
-		{"emi-home", login.Classify(tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), login.KeyState{PermAge: time.Hour, HomeDC: true})},
-		{"emi-other", login.Classify(tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), login.KeyState{PermAge: time.Hour})},
-		{"duplicated", login.Classify(tgerr.New(406, "AUTH_KEY_DUPLICATED"), login.KeyState{HomeDC: true})},
-		{"unregistered", login.Classify(tgerr.New(401, "AUTH_KEY_UNREGISTERED"), login.KeyState{})},
+		{"emi-home", model.Classify(session.NewRPCError(400, "ENCRYPTED_MESSAGE_INVALID"), model.KeyState{PermAge: time.Hour, HomeDC: true})},
+		{"emi-other", model.Classify(session.NewRPCError(400, "ENCRYPTED_MESSAGE_INVALID"), model.KeyState{PermAge: time.Hour})},
+		{"duplicated", model.Classify(session.NewRPCError(406, "AUTH_KEY_DUPLICATED"), model.KeyState{HomeDC: true})},
+		{"unregistered", model.Classify(session.NewRPCError(401, "AUTH_KEY_UNREGISTERED"), model.KeyState{})},
 	} {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {

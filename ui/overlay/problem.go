@@ -6,7 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"tgpfs/proto/login"
+	"tgpfs/model"
 	"tgpfs/ui/styles"
 )
 
@@ -14,7 +14,7 @@ import (
 // the user agreed to drop the keys; nothing destructive may happen
 // otherwise.
 type AnswerMsg struct {
-	Verdict login.Verdict
+	Verdict model.Verdict
 	Drop    bool
 }
 
@@ -24,14 +24,14 @@ type AnswerMsg struct {
 // ENCRYPTED_MESSAGE_INVALID drops both keys, and if the permanent key was
 // the home DC's, the login goes with it.
 type KeyProblem struct {
-	v      login.Verdict
+	v      model.Verdict
 	opts   Options
 	width  int
 	height int
 }
 
 // NewKeyProblem makes the dialog for v.
-func NewKeyProblem(v login.Verdict, opts Options) KeyProblem {
+func NewKeyProblem(v model.Verdict, opts Options) KeyProblem {
 	return KeyProblem{v: v, opts: opts.withDefaults()}
 }
 
