@@ -73,6 +73,16 @@ var build = func() func(t *testing.T, pkg string) string {
 	}
 }()
 
+// dcBinary is the tgpfs binary built from this tree, or the one
+// TGPFS_INTEROP_DC_BIN names (to try the suite against another build of the
+// DC, say a branch being fixed, without touching this tree).
+func dcBinary(t *testing.T) string {
+	if bin := os.Getenv("TGPFS_INTEROP_DC_BIN"); bin != "" {
+		return bin
+	}
+	return build(t, ".")
+}
+
 // dcProcess is one `tgpfs dc -v` started for one client run.
 type dcProcess struct {
 	cmd    *exec.Cmd
@@ -91,7 +101,7 @@ var dcLine = regexp.MustCompile(`^dc (\d) (\S+)$`)
 // `dc N host:port` lines and waits until the public key is written.
 func startDC(t *testing.T, extra ...string) *dcProcess {
 	t.Helper()
-	bin := build(t, ".")
+	bin := dcBinary(t)
 	dir := t.TempDir()
 	p := &dcProcess{addrs: map[int]string{}, pubkey: filepath.Join(dir, "dc.pub"), done: make(chan struct{})}
 	args := append([]string{"dc", "-v", "--dcs", "3", "--pubkey-out", p.pubkey}, extra...)

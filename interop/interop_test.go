@@ -228,7 +228,7 @@ func runClient(t *testing.T, c client) {
 		}
 		t.Skipf("%s: %s", c.name, why)
 	}
-	build(t, ".") // once, before the parallel runs
+	dcBinary(t) // built once, before the parallel runs
 	scenarios := []scenario{flowScenario}
 	if c.pfs {
 		scenarios = append(scenarios, pfsScenario)

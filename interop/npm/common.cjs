@@ -12,6 +12,7 @@ const HOME_PHONE = '9996621234'
 const MOVED_PHONE = '9996631234' // lives on DC 3, asked of DC 2
 const EXPORT_DC = 1
 const STEP_TIMEOUT_MS = 15_000 // generous for one handshake and a few calls; bounds the steps that hang today
+const MAX_DETAIL = 400
 const API_ID = 17349
 const API_HASH = '344583e45741c457fe1862106095a5eb'
 
@@ -87,12 +88,13 @@ class Reporter {
   }
 }
 
+// describe says what went wrong in one bounded line.
 function describe(err) {
   if (err === undefined || err === null) return 'no result'
-  if (typeof err !== 'object') return String(err)
+  if (typeof err !== 'object') return String(err).slice(0, MAX_DETAIL)
   const name = err.constructor && err.constructor.name
   const msg = err.errorMessage ? `${err.code || ''} ${err.errorMessage}`.trim() : err.message || String(err)
-  return name && name !== 'Error' ? `${name}: ${msg}` : msg
+  return (name && name !== 'Error' ? `${name}: ${msg}` : msg).slice(0, MAX_DETAIL)
 }
 
 // withTimeout bounds a step, so a hung client reports instead of hanging.

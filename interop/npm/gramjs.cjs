@@ -59,7 +59,7 @@ function newClient(o) {
     autoReconnect: true,
     useWSS: false,
   })
-  client.setLogLevel('info')
+  client.setLogLevel(process.env.TGPFS_INTEROP_DEBUG ? 'debug' : 'info')
   return client
 }
 

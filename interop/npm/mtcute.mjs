@@ -71,7 +71,7 @@ function newClient(o) {
     transport: new Transport(codecs[o.transport]),
     network: { usePfs: o.pfs },
     disableUpdates: true,
-    logLevel: 3, // info, to stderr
+    logLevel: process.env.TGPFS_INTEROP_DEBUG ? 5 : 3, // verbose or info, to stderr
   })
 }
 

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 
 from telethon import TelegramClient, errors, functions, types
@@ -67,9 +68,11 @@ class Reporter:
 
 
 def describe(err):
+    """What went wrong, in one bounded line (Telethon's TypeNotFoundError
+    carries the whole unread buffer)."""
     if isinstance(err, BaseException):
-        return '{}: {}'.format(type(err).__name__, err)
-    return str(err)
+        err = '{}: {}'.format(type(err).__name__, err)
+    return str(err).replace('\n', ' ')[:400]
 
 
 def parse_args():
@@ -220,7 +223,8 @@ async def phone_migrate(a, r):
 
 
 def main():
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+    level = logging.DEBUG if os.environ.get('TGPFS_INTEROP_DEBUG') else logging.INFO
+    logging.basicConfig(stream=sys.stderr, level=level,
                         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     a = parse_args()
     rsa.add_key(a.pem, old=False)
