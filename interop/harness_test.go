@@ -286,12 +286,12 @@ func probe(argv ...string) error {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%v: %s", err, firstLine(string(out)))
+		return fmt.Errorf("%v: %s", err, lastLine(string(out)))
 	}
 	return nil
 }
 
-func firstLine(s string) string {
+func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 		s = s[i+1:] // a traceback's last line says what failed
