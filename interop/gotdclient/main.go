@@ -157,7 +157,7 @@ func newClient(o options) *telegram.Client {
 // flow: key exchange, help.getConfig, login (sign-up), export/import,
 // logout, then a login with a phone of DC 3 asked of DC 2 (PHONE_MIGRATE).
 func flow(o options, r *reporter) {
-	steps := []string{"handshake", "help.getConfig", "login", "export-import", "logout", "phone-migrate"}
+	steps := []string{"handshake", "help.getConfig", "login", "authorized", "export-import", "logout", "phone-migrate"}
 	run(o, r, steps, func(ctx context.Context, c *telegram.Client) error {
 		r.ok("handshake", "connected to dc 2")
 		cfg, err := withTimeout(ctx, func(ctx context.Context) (*tg.Config, error) { return c.API().HelpGetConfig(ctx) })
@@ -177,6 +177,15 @@ func flow(o options, r *reporter) {
 			return nil
 		}
 		r.ok("login", fmt.Sprintf("%s user %d phone %s", how, self.ID, self.Phone))
+
+		// The client's own "am I logged in?", as IfNecessary asks it.
+		if st, err := withTimeout(ctx, c.Auth().Status); err != nil {
+			r.fail("authorized", err)
+		} else if !st.Authorized || st.User == nil || st.User.ID != self.ID {
+			r.failf("authorized", "Auth().Status: %+v", st)
+		} else {
+			r.ok("authorized", "Auth().Status (users.getUsers(self))")
+		}
 
 		// gotd's own way to another DC: Client.DC transfers the login
 		// with auth.exportAuthorization / importAuthorization.

@@ -16,7 +16,7 @@ const MAX_DETAIL = 400
 const API_ID = 17349
 const API_HASH = '344583e45741c457fe1862106095a5eb'
 
-const FLOW_STEPS = ['handshake', 'help.getConfig', 'login', 'export-import', 'logout', 'phone-migrate']
+const FLOW_STEPS = ['handshake', 'help.getConfig', 'login', 'authorized', 'export-import', 'logout', 'phone-migrate']
 const PFS_STEPS = ['pfs-bind', 'pfs-recover']
 
 function codeFor(phone) {

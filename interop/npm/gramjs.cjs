@@ -112,6 +112,15 @@ async function flow(o, r) {
     const { user, how } = await c.withTimeout(login(client, c.HOME_PHONE), 'login').catch((e) => { r.fail('login', e); throw e })
     r.ok('login', `${how} user ${user.id} phone ${user.phone}`)
 
+    // GramJS's own "am I logged in?" (updates.getState), which start()
+    // and connect on a saved session ask, and PHONE_MIGRATE handling too.
+    try {
+      if (!await c.withTimeout(client.isUserAuthorized(), 'isUserAuthorized')) throw new Error('isUserAuthorized() is false after login (updates.getState got an error)')
+      r.ok('authorized', 'isUserAuthorized (updates.getState)')
+    } catch (e) {
+      r.fail('authorized', e)
+    }
+
     // GramJS's own way to another DC: invoke(request, dcId) borrows an
     // exported sender, which exports and imports the login.
     try {

@@ -118,6 +118,14 @@ async function flow(o, r) {
       return
     }
 
+    // mtcute's own "am I logged in?", as its start() asks it.
+    try {
+      const me = await c.withTimeout(client.getMe(), 'getMe')
+      r.ok('authorized', `getMe (users.getUsers(self)): user ${me.id}`)
+    } catch (e) {
+      r.fail('authorized', e)
+    }
+
     // mtcute's own way to another DC: a call with dcId runs on that DC,
     // and its AUTH_KEY_UNREGISTERED makes mtcute export and import the login.
     try {

@@ -29,7 +29,7 @@ EXPORT_DC = 1
 STEP_TIMEOUT = 30  # seconds: generous for a handshake and a few calls
 API_ID, API_HASH = 17349, '344583e45741c457fe1862106095a5eb'
 
-FLOW_STEPS = ['handshake', 'help.getConfig', 'login', 'export-import', 'logout', 'phone-migrate']
+FLOW_STEPS = ['handshake', 'help.getConfig', 'login', 'authorized', 'export-import', 'logout', 'phone-migrate']
 
 CONNECTIONS = {
     'full': connection.ConnectionTcpFull,
@@ -181,6 +181,16 @@ async def first_login(client, r):
     except Exception as e:  # noqa: BLE001
         r.fail('login', e)
         return
+
+    # Telethon's own "am I logged in?" on a connect: get_me()
+    # (users.getUsers(self)); is_user_authorized() is cached by now.
+    try:
+        again = await asyncio.wait_for(client.get_me(), STEP_TIMEOUT)
+        if again is None or again.id != me.id:
+            raise RuntimeError('get_me() after login: {}'.format(again))
+        r.ok('authorized', 'get_me (users.getUsers(self))')
+    except Exception as e:  # noqa: BLE001
+        r.fail('authorized', e)
 
     # Telethon's own way to another DC: a borrowed exported sender,
     # which exports and imports the login (as downloads do).
