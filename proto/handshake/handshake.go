@@ -85,9 +85,9 @@ func (e *CheckError) Error() string { return fmt.Sprintf("check %s failed: %s", 
 
 // TransportError is a transport-level error code from the server (-404,
 // -429, -444) received instead of a handshake message.
-type TransportError struct{ Code int32 }
-
-func (e *TransportError) Error() string { return fmt.Sprintf("transport error -%d", e.Code) }
+//
+// Deprecated: use model.TransportError; this is the same type.
+type TransportError = model.TransportError
 
 // ErrDHGenFail is returned when the server answered dh_gen_fail.
 var ErrDHGenFail = errors.New("server answered dh_gen_fail")
@@ -527,7 +527,7 @@ func (c *client) recv(ctx context.Context, name string, decode func(*bin.Buffer)
 	if err := c.conn.Recv(ctx, &c.buf); err != nil {
 		var perr *codec.ProtocolErr
 		if errors.As(err, &perr) {
-			return fmt.Errorf("waiting for %s: %w", orAnswer(name), &TransportError{Code: perr.Code})
+			return fmt.Errorf("waiting for %s: %w", orAnswer(name), &model.TransportError{Code: perr.Code})
 		}
 		return fmt.Errorf("waiting for %s: %w", orAnswer(name), err)
 	}
