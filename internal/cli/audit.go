@@ -183,7 +183,7 @@ func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
 	if t.AppErr != nil {
 		return usageErr(t.AppErr)
 	}
-	opts := proto.Options{TempTTL: f.ttl, AppID: t.App.ID, AppHash: t.App.Hash, Transport: t.Transport, Proxy: t.Proxy}
+	opts := proto.Options{TempTTL: f.ttl, AppID: t.App.ID, AppHash: t.App.Hash, AppVersion: Version, Transport: t.Transport, Proxy: t.Proxy}
 	ep := t.Endpoint
 	opts.Target = proto.Target{Env: string(env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys}
 	if cluster != nil {

@@ -65,7 +65,7 @@ func runTUI(ctx context.Context, stdio *IO, f *tuiFlags) error {
 	if f.ttl < time.Second {
 		return usageErr(fmt.Errorf("--ttl %s: at least 1s", f.ttl))
 	}
-	cfg := live.Config{DC: f.target.dc, TTL: f.ttl, Phone: f.phone}
+	cfg := live.Config{DC: f.target.dc, TTL: f.ttl, Phone: f.phone, AppVersion: Version}
 	if f.noLogin {
 		cfg.Phone = "-"
 	}

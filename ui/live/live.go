@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"tgpfs/model"
 	"tgpfs/proto"
 	"tgpfs/proto/endpoints"
 	"tgpfs/proto/localdc"
@@ -28,8 +29,8 @@ const (
 )
 
 // TestPhone is a test phone number that lives on DC dc under Telegram's
-// test-DC convention (99966XYYYY, X = the DC); its code is X five times.
-func TestPhone(dc int) string { return fmt.Sprintf("99966%d1234", dc) }
+// test-DC convention (model.TestPhone).
+func TestPhone(dc int) string { return model.TestPhone(dc) }
 
 // Config says which session to assemble.
 type Config struct {
@@ -38,6 +39,8 @@ type Config struct {
 	TTL   time.Duration // temporary key lifetime; DefaultTTL when zero
 	Phone string        // logged in at start; "" = TestPhone(DC), "-" = no login (the dialog still offers TestPhone)
 	Clock func() time.Time
+	// AppVersion is what initConnection reports (proto.Options.AppVersion).
+	AppVersion string
 
 	// Transport and Proxy carry the connections (intermediate and none
 	// by default).
@@ -114,6 +117,7 @@ func StartLocal(ctx context.Context, cfg Config) (*Session, error) {
 		PermSource: cfg.PermSource,
 		AppID:      app.ID,
 		AppHash:    app.Hash,
+		AppVersion: cfg.AppVersion,
 		Now:        cfg.Clock,
 		Addrs:      addrs,
 		Transport:  cfg.Transport,
@@ -156,6 +160,7 @@ func StartRemote(ctx context.Context, ep endpoints.Endpoint, app endpoints.App, 
 		PermSource: cfg.PermSource,
 		AppID:      app.ID,
 		AppHash:    app.Hash,
+		AppVersion: cfg.AppVersion,
 		Now:        cfg.Clock,
 		Transport:  cfg.Transport,
 		Proxy:      cfg.Proxy,
