@@ -229,7 +229,7 @@ func TestJudgeTempKeys(t *testing.T) {
 // print what it sees.
 const mtcuteReadScript = `
 import { SqliteStorage, TelegramClient } from '@mtcute/node'
-const [str, file] = process.argv.slice(2)
+const [str, file] = process.argv.slice(-2)
 const a = new TelegramClient({ apiId: 1, apiHash: '0', storage: new SqliteStorage(':memory:') })
 await a.importSession(str)
 const ours = await a.exportSession()
@@ -267,12 +267,8 @@ func TestMtcuteInterop(t *testing.T) {
 	if err := WriteFile(file, s, MtcuteSQLite, false); err != nil {
 		t.Fatal(err)
 	}
-	script := filepath.Join(dir, ".read-test.mjs")
-	if err := os.WriteFile(script, []byte(mtcuteReadScript), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(script)
-	cmd := exec.Command(node, script, string(str), file)
+	// -e resolves @mtcute/node from the working directory.
+	cmd := exec.Command(node, "--input-type=module", "-e", mtcuteReadScript, "--", string(str), file)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {

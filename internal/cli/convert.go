@@ -88,7 +88,7 @@ id. Temporary keys the source stores are never copied.`,
 				if err != nil {
 					return convertErr(err)
 				}
-				w := &checkedWriter{w: stdio.Out}
+				w := &sessionOutput{w: stdio.Out}
 				fmt.Fprintln(w, string(text))
 				if err := w.result(); err != nil {
 					return err

@@ -71,7 +71,7 @@ func TestConvertRefusals(t *testing.T) {
 	if err := os.Symlink(existing, link); err != nil {
 		t.Fatal(err)
 	}
-	fifo := mkfifo(t, filepath.Join(dir, "fifo"))
+	fifo := makeFIFO(t, filepath.Join(dir, "fifo"))
 	device := mknodNull(t, filepath.Join(dir, "null"))
 	tele := args[sessions.Telethon]
 	tests := []struct {
@@ -90,7 +90,7 @@ func TestConvertRefusals(t *testing.T) {
 		{"-o is a directory, with --force", []string{"convert", tele, "--to", "gotd", "-o", dir, "--force"}, "is a directory"},
 		{"-o in a missing folder", []string{"convert", tele, "--to", "gotd", "-o", filepath.Join(dir, "no", "such", "x.json")}, "its folder does not exist"},
 		{"-o under a file", []string{"convert", tele, "--to", "gotd", "-o", filepath.Join(existing, "x.json")}, "is not a folder"},
-		{"--force onto a symlink", []string{"convert", tele, "--to", "gotd", "-o", link, "--force"}, "--force replaces only a regular file, and this is a symbolic link"},
+		{"--force onto a makeSymlink", []string{"convert", tele, "--to", "gotd", "-o", link, "--force"}, "--force replaces only a regular file, and this is a symbolic link"},
 		{"--force onto a FIFO", []string{"convert", tele, "--to", "telethon", "-o", fifo, "--force"}, "this is a FIFO"},
 		{"--force onto a device", []string{"convert", tele, "--to", "telethon", "-o", device, "--force"}, "this is a character device"},
 		{"contradiction", []string{"convert", args[sessions.Pyrogram], "--to", "pyrogram", "--api-id", "99"}, "--api-id 99 contradicts the source's api_id 12345"},
@@ -101,8 +101,8 @@ func TestConvertRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := snapshot(t, dir)
-			r := runBounded(t, "", tt.args...)
+			before := sessionTree(t, dir)
+			r := runSessionBounded(t, "", tt.args...)
 			code, out, errOut := r.code, r.stdout, r.errOut
 			if code != ExitUsage {
 				t.Errorf("exit %d, want %d (%s)", code, ExitUsage, errOut)
@@ -113,8 +113,8 @@ func TestConvertRefusals(t *testing.T) {
 			if !strings.Contains(errOut, tt.want) {
 				t.Errorf("stderr %q, want %q", errOut, tt.want)
 			}
-			checkOneBadLine(t, errOut)
-			sameTree(t, before, snapshot(t, dir))
+			checkOneSessionErrLine(t, errOut)
+			requireSameSessionTree(t, before, sessionTree(t, dir))
 		})
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {

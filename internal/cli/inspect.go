@@ -110,7 +110,7 @@ is what PFS is there to prevent.`,
 			if err != nil {
 				return err
 			}
-			out := &checkedWriter{w: stdio.Out}
+			out := &sessionOutput{w: stdio.Out}
 			if asJSON {
 				writeInspectJSON(out, s, reveal, inspectNow())
 			} else {
@@ -125,14 +125,14 @@ is what PFS is there to prevent.`,
 	return cmd
 }
 
-// checkedWriter remembers the first failed write, so that a full disk or a
+// sessionOutput remembers the first failed write, so that a full disk or a
 // closed pipe on standard output is an error (exit status 1), not success.
-type checkedWriter struct {
+type sessionOutput struct {
 	w   io.Writer
 	err error
 }
 
-func (c *checkedWriter) Write(p []byte) (int, error) {
+func (c *sessionOutput) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
@@ -144,15 +144,15 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *checkedWriter) result() error {
+func (c *sessionOutput) result() error {
 	if c.err != nil {
-		return fmt.Errorf("write standard output: %w", unwrapPath(c.err))
+		return fmt.Errorf("write standard output: %w", reasonOnly(c.err))
 	}
 	return nil
 }
 
-// unwrapPath drops the file name ("/dev/stdout") an os error carries.
-func unwrapPath(err error) error {
+// reasonOnly drops the file name ("/dev/stdout") an os error carries.
+func reasonOnly(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -248,7 +248,7 @@ func writeInspectJSON(w io.Writer, s *sessions.Session, reveal bool, now time.Ti
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // a failed write is the checkedWriter's to report
+	_ = enc.Encode(v) // a failed write is the sessionOutput's to report
 }
 
 func notes(s *sessions.Session) []string {

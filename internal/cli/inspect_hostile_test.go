@@ -23,56 +23,56 @@ import (
 // that holds no control character and no secret, print nothing on stdout,
 // change nothing on disk, do not hang, and allocate a bounded amount.
 
-// hangTimeout is generous: a case that blocks (a FIFO) never returns at
+// sessionHangTimeout is generous: a case that blocks (a FIFO) never returns at
 // all, one that works returns in milliseconds.
-const hangTimeout = 60 * time.Second
+const sessionHangTimeout = 60 * time.Second
 
-// maxCaseAlloc bounds what one bad input may make the process allocate: a
+// maxSessionCaseAlloc bounds what one bad input may make the process allocate: a
 // few MiB of SQLite pages, a tdata folder's passcode derivation.
-const maxCaseAlloc = 64 << 20
+const maxSessionCaseAlloc = 64 << 20
 
-// maxErrLine bounds the one stderr line ("tgpfs: " and the message).
-const maxErrLine = 400
+// maxSessionErrLine bounds the one stderr line ("tgpfs: " and the message).
+const maxSessionErrLine = 400
 
-type runResult struct {
+type sessionRun struct {
 	code           int
 	stdout, errOut string
 	alloc          uint64
 }
 
-// runBounded runs tgpfs in-process with a hang timeout, measuring what the
+// runSessionBounded runs tgpfs in-process with a hang timeout, measuring what the
 // run allocated.
-func runBounded(t *testing.T, stdin string, args ...string) runResult {
+func runSessionBounded(t *testing.T, stdin string, args ...string) sessionRun {
 	t.Helper()
-	done := make(chan runResult, 1)
+	done := make(chan sessionRun, 1)
 	go func() {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		code, out, errOut := runSessionCLI(stdin, nil, args...)
 		runtime.ReadMemStats(&after)
-		done <- runResult{code, out, errOut, after.TotalAlloc - before.TotalAlloc}
+		done <- sessionRun{code, out, errOut, after.TotalAlloc - before.TotalAlloc}
 	}()
 	select {
 	case r := <-done:
 		return r
-	case <-time.After(hangTimeout):
-		t.Fatalf("tgpfs %s: no answer after %v (hangs)", strings.Join(args, " "), hangTimeout)
+	case <-time.After(sessionHangTimeout):
+		t.Fatalf("tgpfs %s: no answer after %v (hangs)", strings.Join(args, " "), sessionHangTimeout)
 	}
-	return runResult{}
+	return sessionRun{}
 }
 
-// entry is what a tree snapshot keeps of a file.
-type entry struct {
+// treeEntry is what sessionTree keeps of a file.
+type treeEntry struct {
 	mode  fs.FileMode
 	size  int64
 	mtime time.Time
 }
 
-// snapshot lists every name under dir with its mode, size and mtime,
+// sessionTree lists every name under dir with its mode, size and mtime,
 // without following links or opening anything.
-func snapshot(t *testing.T, dir string) map[string]entry {
+func sessionTree(t *testing.T, dir string) map[string]treeEntry {
 	t.Helper()
-	out := map[string]entry{}
+	out := map[string]treeEntry{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ func snapshot(t *testing.T, dir string) map[string]entry {
 		if err != nil {
 			return err
 		}
-		e := entry{mode: fi.Mode(), mtime: fi.ModTime()}
+		e := treeEntry{mode: fi.Mode(), mtime: fi.ModTime()}
 		if fi.Mode().IsRegular() {
 			e.size = fi.Size()
 		}
@@ -94,7 +94,7 @@ func snapshot(t *testing.T, dir string) map[string]entry {
 	return out
 }
 
-func sameTree(t *testing.T, before, after map[string]entry) {
+func requireSameSessionTree(t *testing.T, before, after map[string]treeEntry) {
 	t.Helper()
 	for p, b := range before {
 		a, ok := after[p]
@@ -111,15 +111,15 @@ func sameTree(t *testing.T, before, after map[string]entry) {
 	}
 }
 
-// checkOneBadLine checks stderr: one line, bounded, no raw control
+// checkOneSessionErrLine checks stderr: one line, bounded, no raw control
 // character, and none of the secrets.
-func checkOneBadLine(t *testing.T, errOut string, secrets ...string) {
+func checkOneSessionErrLine(t *testing.T, errOut string, secrets ...string) {
 	t.Helper()
 	if strings.Count(errOut, "\n") != 1 || !strings.HasSuffix(errOut, "\n") {
 		t.Errorf("stderr is not exactly one line: %q", errOut)
 	}
-	if len(errOut) > maxErrLine {
-		t.Errorf("stderr line is %d bytes, want at most %d: %.200q…", len(errOut), maxErrLine, errOut)
+	if len(errOut) > maxSessionErrLine {
+		t.Errorf("stderr line is %d bytes, want at most %d: %.200q…", len(errOut), maxSessionErrLine, errOut)
 	}
 	for _, r := range strings.TrimSuffix(errOut, "\n") {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
@@ -137,9 +137,9 @@ func checkOneBadLine(t *testing.T, errOut string, secrets ...string) {
 	}
 }
 
-// sparse makes a file of size bytes that starts with head and costs no
+// makeSparse makes a file of size bytes that starts with head and costs no
 // disk: reading it whole is what must not happen.
-func sparse(t *testing.T, path string, head []byte, size int64) string {
+func makeSparse(t *testing.T, path string, head []byte, size int64) string {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -155,15 +155,15 @@ func sparse(t *testing.T, path string, head []byte, size int64) string {
 	return path
 }
 
-func mkfifo(t *testing.T, path string) string {
+func makeFIFO(t *testing.T, path string) string {
 	t.Helper()
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
+		t.Skipf("makeFIFO: %v", err)
 	}
 	return path
 }
 
-func symlink(t *testing.T, target, path string) string {
+func makeSymlink(t *testing.T, target, path string) string {
 	t.Helper()
 	if err := os.Symlink(target, path); err != nil {
 		t.Fatal(err)
@@ -220,27 +220,27 @@ func TestBadSessionInput(t *testing.T) {
 		want    string   // in the error line
 		secrets []string // never in the error line
 	}{
-		{name: "FIFO", arg: mkfifo(t, filepath.Join(dir, "fifo.session")), want: "is a FIFO"},
-		{name: "symlink to /dev/zero", arg: symlink(t, "/dev/zero", filepath.Join(dir, "zero.session")), want: "is a character device"},
+		{name: "FIFO", arg: makeFIFO(t, filepath.Join(dir, "fifo.session")), want: "is a FIFO"},
+		{name: "makeSymlink to /dev/zero", arg: makeSymlink(t, "/dev/zero", filepath.Join(dir, "zero.session")), want: "is a character device"},
 		{name: "/dev/zero", arg: "/dev/zero", want: "is a character device"},
-		{name: "socket", arg: socketAt(t, filepath.Join(dir, "s.sock")), want: "is a socket"},
-		{name: "sparse 256 MiB text", arg: sparse(t, filepath.Join(dir, "big.session"), []byte("1"), 256<<20), want: "too big for a session string"},
-		{name: "sparse 256 MiB SQLite", arg: sparse(t, filepath.Join(dir, "big.sqlite"), []byte("SQLite format 3\x00"), 256<<20), want: "sqlite session"},
+		{name: "socket", arg: listenUnixAt(t, filepath.Join(dir, "s.sock")), want: "is a socket"},
+		{name: "makeSparse 256 MiB text", arg: makeSparse(t, filepath.Join(dir, "big.session"), []byte("1"), 256<<20), want: "too big for a session string"},
+		{name: "makeSparse 256 MiB SQLite", arg: makeSparse(t, filepath.Join(dir, "big.sqlite"), []byte("SQLite format 3\x00"), 256<<20), want: "sqlite session"},
 		{name: "SQLite with a 2 MiB auth_key", arg: hugeBlobSession(t, filepath.Join(dir, "blob.session")), want: "telethon-sqlite session"},
 		{name: "tdata declaring 2^32-1 accounts", arg: tdataWith(t, filepath.Join(dir, "accounts"), sessionstest.TData{Accounts: 0xffffffff}, nil), want: "declares 4294967295 accounts"},
 		{name: "tdata declaring 2^32-1 keys", arg: tdataWith(t, filepath.Join(dir, "keys"), sessionstest.TData{Keys: 0xffffffff}, nil), want: "declares 4294967295 keys"},
-		{name: "tdata with a sparse 256 MiB key_datas", arg: tdataWith(t, filepath.Join(dir, "bigkd"), sessionstest.TData{}, func(d string) {
-			sparse(t, filepath.Join(d, "key_datas"), []byte("TDF$"), 256<<20)
+		{name: "tdata with a makeSparse 256 MiB key_datas", arg: tdataWith(t, filepath.Join(dir, "bigkd"), sessionstest.TData{}, func(d string) {
+			makeSparse(t, filepath.Join(d, "key_datas"), []byte("TDF$"), 256<<20)
 		}), want: "more than any tdata file"},
 		{name: "tdata with a FIFO for key_datas", arg: tdataWith(t, filepath.Join(dir, "fifokd"), sessionstest.TData{}, func(d string) {
 			os.Remove(filepath.Join(d, "key_datas"))
-			mkfifo(t, filepath.Join(d, "key_datas"))
+			makeFIFO(t, filepath.Join(d, "key_datas"))
 		}), want: "is a FIFO"},
 		{name: "tdata account file linked to /dev/zero", arg: tdataWith(t, filepath.Join(dir, "zeromtp"), sessionstest.TData{}, func(d string) {
 			os.Remove(filepath.Join(d, mtpFile))
-			symlink(t, "/dev/zero", filepath.Join(d, mtpFile))
+			makeSymlink(t, "/dev/zero", filepath.Join(d, mtpFile))
 		}), want: "is a character device"},
-		{name: "folder that is no tdata", arg: mkdir(t, filepath.Join(dir, "folder")), want: "not a Telegram Desktop tdata folder"},
+		{name: "folder that is no tdata", arg: makeDir(t, filepath.Join(dir, "folder")), want: "not a Telegram Desktop tdata folder"},
 		{name: "missing file", arg: filepath.Join(dir, "nope.session"), want: "no such file or directory"},
 		{name: "ESC and BEL in a missing path", arg: filepath.Join(dir, "\x1b[31mred\a.session"), want: `\x1b[31mred\a.session`},
 		{name: "1 MiB argument", arg: strings.Repeat("A", 1<<20), want: "no session file name or string is longer than 64 KiB"},
@@ -251,11 +251,11 @@ func TestBadSessionInput(t *testing.T) {
 		{name: "base64 that is no session", arg: strings.Repeat("Zm9v", 40), want: "pyrogram session", secrets: []string{strings.Repeat("Zm9v", 40)}},
 		{name: "short base64 that is no session", arg: strings.Repeat("Zm9v", 20), want: `80 characters starting with "Zm9v"…`, secrets: []string{strings.Repeat("Zm9v", 20)}},
 		{name: "control characters in a string", arg: "1\x1b[2J\x07" + strings.Repeat("A", 300), want: "gramjs session"},
-		{name: "gotd JSON with a 60 KB address", arg: writeFile(t, filepath.Join(dir, "addr.json"), `{"Version":1,"Data":{"DC":2,"Addr":"`+strings.Repeat("x", 60000)+`","AuthKey":"`+b64(sessionstest.Key(1))+`"}}`), want: "gotd session"},
-		{name: "empty file", arg: writeFile(t, filepath.Join(dir, "empty.session"), ""), want: "empty session string"},
+		{name: "gotd JSON with a 60 KB address", arg: writeSessionFile(t, filepath.Join(dir, "addr.json"), `{"Version":1,"Data":{"DC":2,"Addr":"`+strings.Repeat("x", 60000)+`","AuthKey":"`+stdBase64(sessionstest.Key(1))+`"}}`), want: "gotd session"},
+		{name: "empty file", arg: writeSessionFile(t, filepath.Join(dir, "empty.session"), ""), want: "empty session string"},
 	}
 	if os.Geteuid() != 0 {
-		unreadable := writeFile(t, filepath.Join(dir, "locked.session"), "x")
+		unreadable := writeSessionFile(t, filepath.Join(dir, "locked.session"), "x")
 		os.Chmod(unreadable, 0)
 		cases = append(cases, struct {
 			name    string
@@ -268,30 +268,30 @@ func TestBadSessionInput(t *testing.T) {
 	for _, cmd := range [][]string{{"inspect"}, {"convert", "--to", "telethon"}} {
 		for _, tc := range cases {
 			t.Run(cmd[0]+"/"+tc.name, func(t *testing.T) {
-				before := snapshot(t, dir)
+				before := sessionTree(t, dir)
 				args := append([]string{cmd[0], tc.arg}, cmd[1:]...)
-				r := runBounded(t, tc.stdin, args...)
+				r := runSessionBounded(t, tc.stdin, args...)
 				if r.code != ExitUsage {
 					t.Errorf("exit %d, want %d", r.code, ExitUsage)
 				}
 				if r.stdout != "" {
 					t.Errorf("stdout %.100q, want nothing", r.stdout)
 				}
-				checkOneBadLine(t, r.errOut, tc.secrets...)
+				checkOneSessionErrLine(t, r.errOut, tc.secrets...)
 				if !strings.Contains(r.errOut, tc.want) {
 					t.Errorf("stderr %q, want it to contain %q", r.errOut, tc.want)
 				}
 				t.Logf("allocated %d KiB: %s", r.alloc>>10, strings.TrimSpace(r.errOut))
-				if r.alloc > maxCaseAlloc {
-					t.Errorf("allocated %d MiB, want at most %d", r.alloc>>20, maxCaseAlloc>>20)
+				if r.alloc > maxSessionCaseAlloc {
+					t.Errorf("allocated %d MiB, want at most %d", r.alloc>>20, maxSessionCaseAlloc>>20)
 				}
-				sameTree(t, before, snapshot(t, dir))
+				requireSameSessionTree(t, before, sessionTree(t, dir))
 			})
 		}
 	}
 }
 
-func mkdir(t *testing.T, path string) string {
+func makeDir(t *testing.T, path string) string {
 	t.Helper()
 	if err := os.Mkdir(path, 0o700); err != nil {
 		t.Fatal(err)
@@ -299,7 +299,7 @@ func mkdir(t *testing.T, path string) string {
 	return path
 }
 
-func socketAt(t *testing.T, path string) string {
+func listenUnixAt(t *testing.T, path string) string {
 	t.Helper()
 	l, err := net.Listen("unix", path)
 	if err != nil {
@@ -309,7 +309,7 @@ func socketAt(t *testing.T, path string) string {
 	return path
 }
 
-func writeFile(t *testing.T, path, data string) string {
+func writeSessionFile(t *testing.T, path, data string) string {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
@@ -321,7 +321,7 @@ func writeFile(t *testing.T, path, data string) string {
 // puts a '/' or '+' in almost any session string.
 func stdAlphabet(s string) string { return strings.NewReplacer("-", "+", "_", "/").Replace(s) }
 
-func b64(b []byte) string {
+func stdBase64(b []byte) string {
 	const enc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 	var sb strings.Builder
 	for i := 0; i < len(b); i += 3 {
@@ -388,12 +388,12 @@ func TestInspectWritesNothing(t *testing.T) {
 	for name, arg := range inputs {
 		for _, extra := range [][]string{nil, {"--json"}, {"--reveal"}} {
 			t.Run(name+strings.Join(extra, ""), func(t *testing.T) {
-				before := snapshot(t, dir)
+				before := sessionTree(t, dir)
 				code, _, errOut := runSessionCLI("", nil, append([]string{"inspect", arg}, extra...)...)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, errOut)
 				}
-				sameTree(t, before, snapshot(t, dir))
+				requireSameSessionTree(t, before, sessionTree(t, dir))
 			})
 		}
 	}
@@ -461,7 +461,7 @@ func TestStdoutFull(t *testing.T) {
 			if code != ExitFailure {
 				t.Errorf("exit %d, want %d", code, ExitFailure)
 			}
-			checkOneBadLine(t, errOut.String())
+			checkOneSessionErrLine(t, errOut.String())
 			if !strings.Contains(errOut.String(), "write standard output: no space left on device") {
 				t.Errorf("stderr %q", errOut.String())
 			}
