@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
-	"slices"
 	"strings"
 	"time"
 )
@@ -48,8 +47,8 @@ type Recorded struct {
 
 // Descriptor is everything tgpfs knows about one session format: how to
 // tell it, read it and write it, what it records and what it needs. Each
-// format's file registers one; nothing else in the package switches on a
-// format.
+// format's file defines one and registry lists it; nothing else in the
+// package switches on a format.
 type Descriptor struct {
 	Format Format
 	// Name is what the format is, for people: "Telethon StringSession".
@@ -61,8 +60,6 @@ type Descriptor struct {
 	Records Recorded
 	// Needs lists what Encode needs beyond a DC id and a 256-byte key.
 	Needs []Field
-	// order places the format in Formats.
-	order int
 
 	// Exactly one reader is set, matching Kind (gotd's JSON is a file
 	// read as text).
@@ -112,39 +109,36 @@ const (
 	sure           // the structure parsed
 )
 
-// registry holds every format's descriptor, in Formats order.
-var registry []*Descriptor
+// registry lists every format's descriptor, in the order Formats gives
+// them and detection tries them. A new format is one file with its
+// descriptor and one line here.
+var registry = []*Descriptor{
+	gotdFormat,
+	telethonFormat,
+	telethonSQLiteFormat,
+	pyrogramFormat,
+	pyrogramSQLiteFormat,
+	gramJSFormat,
+	tdataFormat,
+	mtcuteFormat,
+	mtcuteSQLiteFormat,
+}
 
 // Formats lists every format in a stable order; Writable those that Encode
-// and WriteFile produce. Both are filled as the formats register.
+// and WriteFile produce.
 var (
-	Formats  []Format
-	Writable []Format
+	Formats  = formatsWhere(func(*Descriptor) bool { return true })
+	Writable = formatsWhere((*Descriptor).writable)
 )
 
-// register adds a format. Each format's file calls it from its init.
-func register(d *Descriptor) {
-	if lookup(d.Format) != nil {
-		panic("sessions: format registered twice: " + string(d.Format))
-	}
-	readers := 0
-	for _, set := range []bool{d.text != nil, d.sqlite != nil, d.folder != nil} {
-		if set {
-			readers++
+func formatsWhere(keep func(*Descriptor) bool) []Format {
+	var out []Format
+	for _, d := range registry {
+		if keep(d) {
+			out = append(out, d.Format)
 		}
 	}
-	if readers != 1 {
-		panic("sessions: format needs exactly one reader: " + string(d.Format))
-	}
-	registry = append(registry, d)
-	slices.SortStableFunc(registry, func(a, b *Descriptor) int { return a.order - b.order })
-	Formats, Writable = Formats[:0], Writable[:0]
-	for _, r := range registry {
-		Formats = append(Formats, r.Format)
-		if r.writable() {
-			Writable = append(Writable, r.Format)
-		}
-	}
+	return out
 }
 
 func lookup(f Format) *Descriptor {

@@ -18,24 +18,21 @@ import (
 // exactly what a gotd client reads and writes.
 const Gotd Format = "gotd"
 
-func init() {
-	register(&Descriptor{
-		Format:  Gotd,
-		Name:    "gotd session.FileStorage (JSON)",
-		Kind:    KindFile,
-		Records: Recorded{Addr: true, TestMode: true},
-		order:   10,
-		text: &textCodec{
-			detect: func(s string) match {
-				if strings.HasPrefix(s, "{") {
-					return sure
-				}
-				return noMatch
-			},
-			decode: func(s string) (*Session, error) { return decodeGotd([]byte(s)) },
-			encode: encodeGotd,
+var gotdFormat = &Descriptor{
+	Format:  Gotd,
+	Name:    "gotd session.FileStorage (JSON)",
+	Kind:    KindFile,
+	Records: Recorded{Addr: true, TestMode: true},
+	text: &textCodec{
+		detect: func(s string) match {
+			if strings.HasPrefix(s, "{") {
+				return sure
+			}
+			return noMatch
 		},
-	})
+		decode: func(s string) (*Session, error) { return decodeGotd([]byte(s)) },
+		encode: encodeGotd,
+	},
 }
 
 func decodeGotd(buf []byte) (*Session, error) {

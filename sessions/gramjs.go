@@ -15,26 +15,23 @@ import (
 // alphabets, so do we.
 const GramJS Format = "gramjs"
 
-func init() {
-	register(&Descriptor{
-		Format:  GramJS,
-		Name:    "GramJS StringSession",
-		Kind:    KindString,
-		Records: Recorded{Addr: true},
-		Needs:   []Field{FieldAddr, FieldPort},
-		order:   60,
-		text: &textCodec{
-			detect: func(s string) match {
-				// Telethon's detector is sure of its own strings first.
-				if len(s) > 0 && s[0] == '1' {
-					return likely
-				}
-				return noMatch
-			},
-			decode: decodeGramJS,
-			encode: encodeGramJS,
+var gramJSFormat = &Descriptor{
+	Format:  GramJS,
+	Name:    "GramJS StringSession",
+	Kind:    KindString,
+	Records: Recorded{Addr: true},
+	Needs:   []Field{FieldAddr, FieldPort},
+	text: &textCodec{
+		detect: func(s string) match {
+			// Telethon's detector is sure of its own strings first.
+			if len(s) > 0 && s[0] == '1' {
+				return likely
+			}
+			return noMatch
 		},
-	})
+		decode: decodeGramJS,
+		encode: encodeGramJS,
+	},
 }
 
 func decodeGramJS(s string) (*Session, error) {

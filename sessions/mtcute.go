@@ -25,20 +25,17 @@ const Mtcute Format = "mtcute"
 
 const mtcuteStringVersion = 3
 
-func init() {
-	register(&Descriptor{
-		Format:  Mtcute,
-		Name:    "mtcute string session",
-		Kind:    KindString,
-		Records: Recorded{Addr: true, TestMode: true, UserID: true, IsBot: true},
-		Needs:   []Field{FieldAddr, FieldPort},
-		order:   80,
-		text: &textCodec{
-			detect: detectMtcute,
-			decode: decodeMtcute,
-			encode: encodeMtcute,
-		},
-	})
+var mtcuteFormat = &Descriptor{
+	Format:  Mtcute,
+	Name:    "mtcute string session",
+	Kind:    KindString,
+	Records: Recorded{Addr: true, TestMode: true, UserID: true, IsBot: true},
+	Needs:   []Field{FieldAddr, FieldPort},
+	text: &textCodec{
+		detect: detectMtcute,
+		decode: decodeMtcute,
+		encode: encodeMtcute,
+	},
 }
 
 // detectMtcute is sure of a string whose structure parses to the end, and

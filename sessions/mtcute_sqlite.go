@@ -24,26 +24,23 @@ import (
 // stores each main connection's bound temporary key on disk.
 const MtcuteSQLite Format = "mtcute-sqlite"
 
-func init() {
-	register(&Descriptor{
-		Format:  MtcuteSQLite,
-		Name:    "mtcute SqliteStorage",
-		Kind:    KindFile,
-		Records: Recorded{Addr: true, TestMode: true, UserID: true, IsBot: true, TempKeys: true},
-		Needs:   []Field{FieldAddr, FieldPort},
-		order:   90,
-		sqlite: &sqliteCodec{
-			detect: func(sc schema) bool {
-				return sc.has("auth_keys", "dc", "key") && sc.has("key_value", "key", "value")
-			},
-			read: readMtcuteSQLite,
-			check: func(s *Session) error {
-				_, err := dcOptionOf(MtcuteSQLite, s)
-				return err
-			},
-			write: writeMtcuteSQLite,
+var mtcuteSQLiteFormat = &Descriptor{
+	Format:  MtcuteSQLite,
+	Name:    "mtcute SqliteStorage",
+	Kind:    KindFile,
+	Records: Recorded{Addr: true, TestMode: true, UserID: true, IsBot: true, TempKeys: true},
+	Needs:   []Field{FieldAddr, FieldPort},
+	sqlite: &sqliteCodec{
+		detect: func(sc schema) bool {
+			return sc.has("auth_keys", "dc", "key") && sc.has("key_value", "key", "value")
 		},
-	})
+		read: readMtcuteSQLite,
+		check: func(s *Session) error {
+			_, err := dcOptionOf(MtcuteSQLite, s)
+			return err
+		},
+		write: writeMtcuteSQLite,
+	},
 }
 
 func readMtcuteSQLite(q querier, sc schema) (*Session, error) {

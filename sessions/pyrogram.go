@@ -24,20 +24,17 @@ const (
 	pyrogramBytes      = 1 + 4 + 1 + KeySize + 8 + 1
 )
 
-func init() {
-	register(&Descriptor{
-		Format:  Pyrogram,
-		Name:    "Pyrogram string session",
-		Kind:    KindString,
-		Records: Recorded{TestMode: true, UserID: true, APIID: true, IsBot: true},
-		Needs:   []Field{FieldAPIID, FieldUserID},
-		order:   40,
-		text: &textCodec{
-			detect: detectPyrogram,
-			decode: decodePyrogram,
-			encode: encodePyrogram,
-		},
-	})
+var pyrogramFormat = &Descriptor{
+	Format:  Pyrogram,
+	Name:    "Pyrogram string session",
+	Kind:    KindString,
+	Records: Recorded{TestMode: true, UserID: true, APIID: true, IsBot: true},
+	Needs:   []Field{FieldAPIID, FieldUserID},
+	text: &textCodec{
+		detect: detectPyrogram,
+		decode: decodePyrogram,
+		encode: encodePyrogram,
+	},
 }
 
 // detectPyrogram looks at the alphabet, the first character and the size

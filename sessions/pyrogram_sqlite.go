@@ -13,23 +13,20 @@ import (
 // fresh and upgraded files: columns are read by name.
 const PyrogramSQLite Format = "pyrogram-sqlite"
 
-func init() {
-	register(&Descriptor{
-		Format:  PyrogramSQLite,
-		Name:    "Pyrogram .session (SQLite)",
-		Kind:    KindFile,
-		Records: Recorded{TestMode: true, UserID: true, APIID: true, IsBot: true},
-		Needs:   []Field{FieldAPIID, FieldUserID},
-		order:   50,
-		sqlite: &sqliteCodec{
-			detect: func(sc schema) bool {
-				return !sc.has("sessions", "server_address") && (sc.has("sessions", "test_mode") || sc.has("sessions", "api_id"))
-			},
-			read:  readPyrogramSQLite,
-			check: func(s *Session) error { return checkPyrogramFields(PyrogramSQLite, s) },
-			write: writePyrogramSQLite,
+var pyrogramSQLiteFormat = &Descriptor{
+	Format:  PyrogramSQLite,
+	Name:    "Pyrogram .session (SQLite)",
+	Kind:    KindFile,
+	Records: Recorded{TestMode: true, UserID: true, APIID: true, IsBot: true},
+	Needs:   []Field{FieldAPIID, FieldUserID},
+	sqlite: &sqliteCodec{
+		detect: func(sc schema) bool {
+			return !sc.has("sessions", "server_address") && (sc.has("sessions", "test_mode") || sc.has("sessions", "api_id"))
 		},
-	})
+		read:  readPyrogramSQLite,
+		check: func(s *Session) error { return checkPyrogramFields(PyrogramSQLite, s) },
+		write: writePyrogramSQLite,
+	},
 }
 
 func readPyrogramSQLite(q querier, sc schema) (*Session, error) {

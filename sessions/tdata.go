@@ -18,20 +18,17 @@ import (
 // (tdata_check.go). tgpfs does not write tdata folders.
 const TData Format = "tdata"
 
-func init() {
-	register(&Descriptor{
-		Format:  TData,
-		Name:    "Telegram Desktop tdata folder",
-		Kind:    KindFolder,
-		Records: Recorded{Addr: true, TestMode: true, UserID: true},
-		order:   70,
-		folder: &folderCodec{
-			find: findTData,
-			read: func(root fs.FS, opts LoadOptions) (*Session, error) {
-				return decodeTData(root, opts.Passcode, opts.Account)
-			},
+var tdataFormat = &Descriptor{
+	Format:  TData,
+	Name:    "Telegram Desktop tdata folder",
+	Kind:    KindFolder,
+	Records: Recorded{Addr: true, TestMode: true, UserID: true},
+	folder: &folderCodec{
+		find: findTData,
+		read: func(root fs.FS, opts LoadOptions) (*Session, error) {
+			return decodeTData(root, opts.Passcode, opts.Account)
 		},
-	})
+	},
 }
 
 // findTData finds the folder holding key_data: root itself, or the tdata

@@ -20,25 +20,22 @@ const (
 	telethonIPv6Chars = 368 // 275 bytes
 )
 
-func init() {
-	register(&Descriptor{
-		Format:  Telethon,
-		Name:    "Telethon StringSession",
-		Kind:    KindString,
-		Records: Recorded{Addr: true},
-		Needs:   []Field{FieldAddr, FieldPort},
-		order:   20,
-		text: &textCodec{
-			detect: func(s string) match {
-				if len(s) > 0 && s[0] == telethonVersion && telethonShaped(s[1:]) {
-					return sure
-				}
-				return noMatch
-			},
-			decode: decodeTelethon,
-			encode: encodeTelethon,
+var telethonFormat = &Descriptor{
+	Format:  Telethon,
+	Name:    "Telethon StringSession",
+	Kind:    KindString,
+	Records: Recorded{Addr: true},
+	Needs:   []Field{FieldAddr, FieldPort},
+	text: &textCodec{
+		detect: func(s string) match {
+			if len(s) > 0 && s[0] == telethonVersion && telethonShaped(s[1:]) {
+				return sure
+			}
+			return noMatch
 		},
-	})
+		decode: decodeTelethon,
+		encode: encodeTelethon,
+	},
 }
 
 // telethonShaped applies GramJS's rule for telling a Telethon string from

@@ -13,28 +13,25 @@ import (
 // (telethon/sessions/sqlite.py) and Telethon 2's (read only).
 const TelethonSQLite Format = "telethon-sqlite"
 
-func init() {
-	register(&Descriptor{
-		Format:  TelethonSQLite,
-		Name:    "Telethon .session (SQLite)",
-		Kind:    KindFile,
-		Records: Recorded{Addr: true, TempKeys: true},
-		Needs:   []Field{FieldAddr, FieldPort},
-		order:   30,
-		sqlite: &sqliteCodec{
-			detect: func(sc schema) bool {
-				return sc.has("sessions", "server_address", "port") || isTelethonV2(sc)
-			},
-			read: func(q querier, sc schema) (*Session, error) {
-				if isTelethonV2(sc) {
-					return readTelethonV2(q, sc)
-				}
-				return readTelethonSQLite(q, sc)
-			},
-			check: func(s *Session) error { return checkPort(TelethonSQLite, s.Port, 0xffff) },
-			write: writeTelethonSQLite,
+var telethonSQLiteFormat = &Descriptor{
+	Format:  TelethonSQLite,
+	Name:    "Telethon .session (SQLite)",
+	Kind:    KindFile,
+	Records: Recorded{Addr: true, TempKeys: true},
+	Needs:   []Field{FieldAddr, FieldPort},
+	sqlite: &sqliteCodec{
+		detect: func(sc schema) bool {
+			return sc.has("sessions", "server_address", "port") || isTelethonV2(sc)
 		},
-	})
+		read: func(q querier, sc schema) (*Session, error) {
+			if isTelethonV2(sc) {
+				return readTelethonV2(q, sc)
+			}
+			return readTelethonSQLite(q, sc)
+		},
+		check: func(s *Session) error { return checkPort(TelethonSQLite, s.Port, 0xffff) },
+		write: writeTelethonSQLite,
+	},
 }
 
 // Telethon 1.x: version(version), sessions(dc_id, server_address, port,
