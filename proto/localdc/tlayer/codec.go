@@ -1,0 +1,477 @@
+package tlayer
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+)
+
+// maxDepth bounds how deeply objects may nest (JSONValue can nest
+// without end); deeper input is refused as malformed.
+const maxDepth = 64
+
+// coder transcodes one body from layer index src to layer index dst; one
+// of them is always MaxLayer's.
+type coder struct {
+	u        *universe
+	in, out  []byte
+	src, dst int
+	// bad is the unserved layer the call was passed with, 0 if none:
+	// only wrappers, the same in every layer, are read then, until an
+	// invokeWithLayer names a layer that is served.
+	bad   int
+	spans []span // pass-one results of the objects being transcoded, as a stack
+	depth int
+}
+
+// span is where one source field lies in the input (bodies are far
+// below 2 GiB; the API entry points refuse longer ones).
+type span struct {
+	lo, hi int32
+	word   uint32 // the value of a flag word
+	set    bool   // present (an optional field's bit is set)
+}
+
+// other is the layer whose types are compared with MaxLayer's.
+func (c *coder) other() int {
+	if c.src == newest {
+		return c.dst
+	}
+	return c.src
+}
+
+func (c *coder) u32(p int) (uint32, error) {
+	if p < 0 || p+4 > len(c.in) {
+		return 0, &DecodeError{Offset: p, Err: ErrTruncated}
+	}
+	return binary.LittleEndian.Uint32(c.in[p:]), nil
+}
+
+func (c *coder) need(p, n int) error {
+	if p+n > len(c.in) {
+		return &DecodeError{Offset: p, Err: ErrTruncated}
+	}
+	return nil
+}
+
+// skipString returns the end of the TL string at p.
+func (c *coder) skipString(p int) (int, error) {
+	if err := c.need(p, 1); err != nil {
+		return 0, err
+	}
+	n, hdr := int(c.in[p]), 1
+	switch n {
+	case 254:
+		if err := c.need(p, 4); err != nil {
+			return 0, err
+		}
+		n, hdr = int(c.in[p+1])|int(c.in[p+2])<<8|int(c.in[p+3])<<16, 4
+	case 255:
+		return 0, &DecodeError{Offset: p, Err: ErrMalformed}
+	}
+	total := (hdr + n + 3) &^ 3
+	if err := c.need(p, total); err != nil {
+		return 0, err
+	}
+	return p + total, nil
+}
+
+// count reads a vector's element count, bounded by what the input could
+// hold (every element takes at least four bytes).
+func (c *coder) count(p int) (int, error) {
+	n, err := c.u32(p)
+	if err != nil {
+		return 0, err
+	}
+	if int64(n)*4 > int64(len(c.in)-p-4) {
+		return 0, &DecodeError{Offset: p, Err: ErrTruncated}
+	}
+	return int(n), nil
+}
+
+// vector reads a vector header of type t at p: its count and where its
+// first element starts.
+func (c *coder) vector(p int, t *typ) (n, first int, err error) {
+	if t.kind == kVector {
+		id, err := c.u32(p)
+		if err != nil {
+			return 0, 0, err
+		}
+		if id != vectorID {
+			return 0, 0, c.unknown(id, false)
+		}
+		p += 4
+	}
+	n, err = c.count(p)
+	return n, p + 4, err
+}
+
+// skip returns the end of the value of type t at p, read by the source
+// layer's lines.
+func (c *coder) skip(p int, t *typ) (int, error) {
+	switch t.kind {
+	case kInt:
+		return p + 4, c.need(p, 4)
+	case kLong, kDouble:
+		return p + 8, c.need(p, 8)
+	case kInt128:
+		return p + 16, c.need(p, 16)
+	case kInt256:
+		return p + 32, c.need(p, 32)
+	case kString:
+		return c.skipString(p)
+	case kQuery:
+		return len(c.in), nil
+	case kVector, kBareVector:
+		n, q, err := c.vector(p, t)
+		for range n {
+			if err != nil {
+				break
+			}
+			q, err = c.skip(q, t.elem)
+		}
+		return q, err
+	case kObject:
+		return c.skipObject(p, t)
+	}
+	return 0, &DecodeError{Offset: p, Err: ErrMalformed}
+}
+
+// skipObject returns the end of the object of type t at p. It is walk
+// without the spans: only the flag words are kept.
+func (c *coder) skipObject(p int, t *typ) (int, error) {
+	if c.depth++; c.depth > maxDepth {
+		c.depth--
+		return 0, &DecodeError{Offset: p, Err: ErrTooDeep}
+	}
+	defer func() { c.depth-- }()
+	sc, err := c.source(p, t)
+	if err != nil {
+		return 0, err
+	}
+	p += 4
+	var words [maxWord]uint32
+	for i := range sc.fields {
+		f := &sc.fields[i]
+		switch {
+		case f.flag >= 0 && words[f.word]&f.bit == 0, f.kind == kTrue:
+		case f.kind == kFlags:
+			if words[f.word], err = c.u32(p); err != nil {
+				return 0, err
+			}
+			p += 4
+		case f.kind == kInt:
+			if p += 4; p > len(c.in) {
+				return 0, &DecodeError{Offset: p - 4, Err: ErrTruncated}
+			}
+		default:
+			if p, err = c.skip(p, f.t); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// source reads the constructor id at p and returns its line in the
+// source layer, which must be of type want (nil: any type).
+func (c *coder) source(p int, want *typ) (*ctor, error) {
+	id, err := c.u32(p)
+	if err != nil {
+		return nil, err
+	}
+	if want != nil { // a type has few lines: faster than the map
+		for _, sc := range want.ctors {
+			if sc.id == id && sc.layers.has(c.src) {
+				return sc, nil
+			}
+		}
+	}
+	sc := c.u.lookup(id, c.src)
+	if sc == nil || sc.method {
+		return nil, c.unknown(id, false)
+	}
+	if want != nil && sc.result != want {
+		return nil, &TypeError{ID: id, Name: sc.name, Got: sc.result.name, Want: want.name, Layer: MinLayer + c.src}
+	}
+	return sc, nil
+}
+
+// fields is pass one: it reads the object at p (of type want, nil: any)
+// and pushes one span per field of its line onto c.spans, from base on.
+// The caller truncates c.spans to base when done with them.
+func (c *coder) fields(p int, want *typ) (sc *ctor, base, end int, err error) {
+	base = len(c.spans)
+	if c.depth++; c.depth > maxDepth {
+		c.depth--
+		return nil, base, 0, &DecodeError{Offset: p, Err: ErrTooDeep}
+	}
+	defer func() { c.depth-- }()
+	sc, err = c.source(p, want)
+	if err != nil {
+		return nil, base, 0, err
+	}
+	end, err = c.walk(sc, p+4)
+	return sc, base, end, err
+}
+
+// walk reads the fields of line sc starting at p into spans.
+func (c *coder) walk(sc *ctor, p int) (int, error) {
+	base, n := len(c.spans), len(sc.fields)
+	c.spans = slices.Grow(c.spans, n)[:base+n]
+	for i := range sc.fields {
+		f := &sc.fields[i]
+		lo, set := p, true
+		var word uint32
+		switch {
+		case f.flag >= 0 && c.spans[base+f.flag].word&f.bit == 0:
+			set = false
+		case f.kind == kTrue:
+		case f.kind == kFlags:
+			w, err := c.u32(p)
+			if err != nil {
+				return 0, err
+			}
+			word, p = w, p+4
+		case f.kind == kInt:
+			if p += 4; p > len(c.in) {
+				return 0, &DecodeError{Offset: lo, Err: ErrTruncated}
+			}
+		default:
+			end, err := c.skip(p, f.t) // may grow c.spans: index it afresh below
+			if err != nil {
+				return 0, err
+			}
+			p = end
+		}
+		c.spans[base+i] = span{lo: int32(lo), hi: int32(p), set: set, word: word}
+	}
+	return p, nil
+}
+
+// planFor returns the plan from source line sc to the target layer.
+func (c *coder) planFor(sc *ctor) (*plan, error) {
+	var p *plan
+	if c.dst == newest {
+		p = sc.up
+	} else if sc.down != nil {
+		p = sc.down[c.dst]
+	}
+	if p == nil {
+		return nil, &NotInLayerError{Name: sc.name, ID: sc.id, Layer: MinLayer + c.dst, Method: sc.method}
+	}
+	return p, nil
+}
+
+// extra supplies a target field the source line lacks (see adapt.go).
+type extra struct {
+	name string
+	t    *typ
+	lo   int
+}
+
+// object transcodes the object at p, of type want (nil: any), and
+// returns where it ended.
+func (c *coder) object(p int, want *typ, x *extra) (int, error) {
+	sc, base, end, err := c.fields(p, want)
+	defer func() { c.spans = c.spans[:base] }()
+	if err != nil {
+		return 0, err
+	}
+	pl, err := c.planFor(sc)
+	if err != nil {
+		return 0, err
+	}
+	return end, c.emit(pl, base, x)
+}
+
+// emit is pass two: it writes the target line of pl from the spans of the
+// source fields, which start at base.
+func (c *coder) emit(pl *plan, base int, x *extra) error {
+	for _, j := range pl.incompat {
+		if c.spans[base+pl.ops[j].src].set {
+			return c.fieldError(pl, j, ErrIncompatible)
+		}
+	}
+	// The flag words of the target: a bit is set when a field it governs
+	// is present in the source.
+	var words [maxWord]uint32
+	present := func(o *op) bool {
+		if o.src >= 0 {
+			return o.ok && c.spans[base+o.src].set
+		}
+		return x != nil && pl.dst.fields[o.dst].name == x.name
+	}
+	for _, k := range pl.optional {
+		if o := &pl.ops[k]; present(o) {
+			words[o.word] |= o.bit
+		}
+	}
+	c.out = binary.LittleEndian.AppendUint32(c.out, pl.dst.id)
+	for k := 0; k < len(pl.ops); k++ {
+		o := &pl.ops[k]
+		switch {
+		case o.run > 0:
+			c.out = append(c.out, c.in[c.spans[base+o.src].lo:c.spans[base+o.runEnd].hi]...)
+			k += o.run - 1
+		case o.dt.kind == kFlags:
+			c.out = binary.LittleEndian.AppendUint32(c.out, words[o.word])
+		case o.bit != 0 && words[o.word]&o.bit == 0, o.dt.kind == kTrue:
+		case o.dt.kind == kQuery && o.src >= 0:
+			return c.query(pl, base, int(c.spans[base+o.src].lo))
+		case present(o):
+			st, lo := o.st, 0
+			if o.src >= 0 {
+				lo = int(c.spans[base+o.src].lo)
+			} else {
+				st, lo = x.t, x.lo
+			}
+			if _, err := c.value(st, o.dt, lo); err != nil {
+				if err == ErrRange {
+					err = c.fieldError(pl, k, err)
+				}
+				return err
+			}
+		default:
+			z := zero(o.dt, c.dst)
+			if z == nil {
+				return c.fieldError(pl, k, ErrNoZero)
+			}
+			c.out = append(c.out, z...)
+		}
+	}
+	return nil
+}
+
+func (c *coder) fieldError(pl *plan, k int, err error) error {
+	return &FieldError{Constructor: pl.dst.name, Field: pl.dst.fields[k].name, Layer: MinLayer + c.dst, Err: err}
+}
+
+// query transcodes the !X query of a wrapper: a method call in the layer
+// the wrapper says (invokeWithLayer) or in the current one.
+func (c *coder) query(pl *plan, base, lo int) error {
+	src, bad := c.src, c.bad
+	if pl.src.switchesLayer && c.dst == newest {
+		for i, g := range pl.src.fields {
+			if g.name == "layer" && g.t.kind == kInt {
+				l := int(int32(binary.LittleEndian.Uint32(c.in[c.spans[base+i].lo:])))
+				idx, err := index(l)
+				if err != nil {
+					return err
+				}
+				c.src, c.bad = idx, 0
+			}
+		}
+	}
+	err := c.call(lo)
+	c.src, c.bad = src, bad
+	return err
+}
+
+// call transcodes the method call at p.
+func (c *coder) call(p int) error {
+	id, err := c.u32(p)
+	if err != nil {
+		return err
+	}
+	sc := c.u.lookup(id, c.src)
+	if sc == nil || !sc.method {
+		return c.unknown(id, true)
+	}
+	if c.bad != 0 && !hasQuery(sc) {
+		return &LayerError{Layer: c.bad}
+	}
+	pl, err := c.planFor(sc)
+	if err != nil {
+		return err
+	}
+	if c.src == newest && c.dst == newest && !hasQuery(sc) {
+		c.out = append(c.out, c.in[p:]...)
+		return nil
+	}
+	base := len(c.spans)
+	defer func() { c.spans = c.spans[:base] }()
+	if _, err := c.walk(sc, p+4); err != nil {
+		return err
+	}
+	return c.emit(pl, base, nil)
+}
+
+func hasQuery(c *ctor) bool {
+	n := len(c.fields)
+	return n > 0 && c.fields[n-1].t.kind == kQuery
+}
+
+// value transcodes the value of source type st at p as target type dt.
+func (c *coder) value(st, dt *typ, p int) (int, error) {
+	if st == dt && (st.kind != kObject && st.kind != kVector && st.kind != kBareVector || st.same.has(c.other())) {
+		end, err := c.skip(p, st)
+		if err != nil {
+			return 0, err
+		}
+		c.out = append(c.out, c.in[p:end]...)
+		return end, nil
+	}
+	switch {
+	case numeric(st.kind):
+		return c.number(st.kind, dt.kind, p)
+	case st.kind == kObject:
+		return c.object(p, st, nil)
+	case st.kind == kVector || st.kind == kBareVector:
+		n, q, err := c.vector(p, st)
+		if err != nil {
+			return 0, err
+		}
+		if dt.kind == kVector {
+			c.out = binary.LittleEndian.AppendUint32(c.out, vectorID)
+		}
+		c.out = binary.LittleEndian.AppendUint32(c.out, uint32(n))
+		for range n {
+			if q, err = c.value(st.elem, dt.elem, q); err != nil {
+				return 0, err
+			}
+		}
+		return q, nil
+	}
+	return 0, &DecodeError{Offset: p, Err: ErrMalformed}
+}
+
+// number converts between int, long and double, refusing what does not
+// fit.
+func (c *coder) number(from, to kind, p int) (int, error) {
+	size := 4
+	if from != kInt {
+		size = 8
+	}
+	if err := c.need(p, size); err != nil {
+		return 0, err
+	}
+	var i int64
+	var f float64
+	switch from {
+	case kInt:
+		i = int64(int32(binary.LittleEndian.Uint32(c.in[p:])))
+		f = float64(i)
+	case kLong:
+		i = int64(binary.LittleEndian.Uint64(c.in[p:]))
+		f = float64(i)
+	case kDouble:
+		f = math.Float64frombits(binary.LittleEndian.Uint64(c.in[p:]))
+		if to != kDouble && (math.IsNaN(f) || f < math.MinInt64 || f >= math.MaxInt64) {
+			return 0, ErrRange
+		}
+		i = int64(f)
+	}
+	switch to {
+	case kInt:
+		if i < math.MinInt32 || i > math.MaxInt32 {
+			return 0, ErrRange
+		}
+		c.out = binary.LittleEndian.AppendUint32(c.out, uint32(int32(i)))
+	case kLong:
+		c.out = binary.LittleEndian.AppendUint64(c.out, uint64(i))
+	case kDouble:
+		c.out = binary.LittleEndian.AppendUint64(c.out, math.Float64bits(f))
+	}
+	return p + size, nil
+}
