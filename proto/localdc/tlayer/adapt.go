@@ -30,7 +30,7 @@ func appConfigJSON(c *coder, from, to *typ) error {
 	if !ok {
 		return &NotInLayerError{Name: sc.name, ID: sc.id, Layer: MinLayer + c.dst}
 	}
-	_, err = c.value(f.t, to, int(s.lo))
+	_, err = c.value(f.t, to, int(s.lo), nil)
 	return err
 }
 
@@ -62,10 +62,10 @@ func userFullSelf(c *coder, from, to *typ) error {
 		return err
 	}
 	n, q, err := c.vector(int(us.lo), uf.t)
+	if err != nil {
+		return err
+	}
 	for range n {
-		if err != nil {
-			return err
-		}
 		id, ok, err := c.longField(q, uf.t.elem, "id")
 		if err != nil {
 			return err
@@ -74,10 +74,9 @@ func userFullSelf(c *coder, from, to *typ) error {
 			_, err := c.object(int(fs.lo), to, &extra{name: "user", t: uf.t.elem, lo: q})
 			return err
 		}
-		q, err = c.skip(q, uf.t.elem)
-	}
-	if err != nil {
-		return err
+		if q, err = c.skip(q, uf.t.elem); err != nil {
+			return err
+		}
 	}
 	return &FieldError{Constructor: "userFull", Field: "user", Layer: MinLayer + c.dst, Err: ErrNoSelf}
 }
@@ -89,7 +88,7 @@ func (c *coder) pop(base int) { c.spans = c.spans[:base] }
 // base, when it is present.
 func (c *coder) fieldOf(sc *ctor, base int, name string) (*field, span, bool) {
 	for i := range sc.fields {
-		if f := &sc.fields[i]; f.name == name && c.spans[base+i].set {
+		if f := &sc.fields[i]; f.name == name && f.kind != kTrue && c.present(sc, base, i) {
 			return f, c.spans[base+i], true
 		}
 	}

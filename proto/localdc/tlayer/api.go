@@ -23,14 +23,14 @@ func tooLong(body []byte) error {
 // newCoder returns a pooled coder for in, appending to out.
 func newCoder(in, out []byte, src, dst int) *coder {
 	c := coders.Get().(*coder)
-	*c = coder{u: data(), in: in, out: out, src: src, dst: dst, spans: c.spans[:0]}
+	*c = coder{u: data(), in: in, out: out, src: src, dst: dst, spans: c.spans[:0], walked: c.walked[:0]}
 	return c
 }
 
 // done returns c to the pool and its output.
 func (c *coder) done() []byte {
 	out := c.out
-	*c = coder{spans: c.spans[:0]}
+	*c = coder{spans: c.spans[:0], walked: c.walked[:0]}
 	coders.Put(c)
 	return out
 }
@@ -124,7 +124,7 @@ func AppendResult(dst []byte, layer int, method uint32, body []byte) ([]byte, er
 		}
 		err = a(c, m.result, ml.result)
 	} else {
-		_, err = c.value(m.result, ml.result, 0)
+		_, err = c.value(m.result, ml.result, 0, nil)
 	}
 	if err != nil {
 		return dst, err

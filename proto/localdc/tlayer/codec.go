@@ -20,16 +20,35 @@ type coder struct {
 	// only wrappers, the same in every layer, are read then, until an
 	// invokeWithLayer names a layer that is served.
 	bad   int
-	spans []span // pass-one results of the objects being transcoded, as a stack
-	depth int
+	spans []span
+	// walked holds the objects pass one has walked already, to be
+	// transcoded in pass two (see prewalk).
+	walked []walked // pass-one results of the objects being transcoded, as a stack
+	depth  int
 }
 
 // span is where one source field lies in the input (bodies are far
-// below 2 GiB; the API entry points refuse longer ones).
+// below 2 GiB; the API entry points refuse longer ones), or the value of
+// a flag word. walk leaves the spans of true fields and of optional
+// fields whose bit is clear as they were: present says which are set.
 type span struct {
 	lo, hi int32
-	word   uint32 // the value of a flag word
-	set    bool   // present (an optional field's bit is set)
+	word   uint32
+}
+
+// walked is an object read in pass one: its line, where its spans
+// start, where it ends, and the index of the walked entry after its own
+// fields' entries.
+type walked struct {
+	sc              *ctor
+	base, end, next int32
+}
+
+// present reports whether field i of line sc, whose spans start at base,
+// is in the input.
+func (c *coder) present(sc *ctor, base, i int) bool {
+	f := &sc.fields[i]
+	return f.flag < 0 || c.spans[base+f.flag].word&f.bit != 0
 }
 
 // other is the layer whose types are compared with MaxLayer's.
@@ -140,12 +159,8 @@ func (c *coder) skip(p int, t *typ) (int, error) {
 // skipObject returns the end of the object of type t at p. It is walk
 // without the spans: only the flag words are kept.
 func (c *coder) skipObject(p int, t *typ) (int, error) {
-	if c.depth++; c.depth > maxDepth {
-		c.depth--
-		return 0, &DecodeError{Offset: p, Err: ErrTooDeep}
-	}
-	defer func() { c.depth-- }()
-	sc, err := c.source(p, t)
+	sc, err := c.enter(p, t)
+	defer c.leave()
 	if err != nil {
 		return 0, err
 	}
@@ -172,6 +187,18 @@ func (c *coder) skipObject(p int, t *typ) (int, error) {
 	}
 	return p, nil
 }
+
+// enter starts reading the object at p, one level deeper: its line in
+// the source layer (see source), or an error if objects nest deeper than
+// maxDepth. The caller calls leave when done, error or not.
+func (c *coder) enter(p int, want *typ) (*ctor, error) {
+	if c.depth++; c.depth > maxDepth {
+		return nil, &DecodeError{Offset: p, Err: ErrTooDeep}
+	}
+	return c.source(p, want)
+}
+
+func (c *coder) leave() { c.depth-- }
 
 // source reads the constructor id at p and returns its line in the
 // source layer, which must be of type want (nil: any type).
@@ -202,12 +229,8 @@ func (c *coder) source(p int, want *typ) (*ctor, error) {
 // The caller truncates c.spans to base when done with them.
 func (c *coder) fields(p int, want *typ) (sc *ctor, base, end int, err error) {
 	base = len(c.spans)
-	if c.depth++; c.depth > maxDepth {
-		c.depth--
-		return nil, base, 0, &DecodeError{Offset: p, Err: ErrTooDeep}
-	}
-	defer func() { c.depth-- }()
-	sc, err = c.source(p, want)
+	sc, err = c.enter(p, want)
+	defer c.leave()
 	if err != nil {
 		return nil, base, 0, err
 	}
@@ -221,32 +244,82 @@ func (c *coder) walk(sc *ctor, p int) (int, error) {
 	c.spans = slices.Grow(c.spans, n)[:base+n]
 	for i := range sc.fields {
 		f := &sc.fields[i]
-		lo, set := p, true
-		var word uint32
-		switch {
-		case f.flag >= 0 && c.spans[base+f.flag].word&f.bit == 0:
-			set = false
-		case f.kind == kTrue:
-		case f.kind == kFlags:
+		if f.flag >= 0 && c.spans[base+f.flag].word&f.bit == 0 {
+			continue
+		}
+		lo := p
+		switch f.kind {
+		case kTrue:
+			continue
+		case kFlags:
 			w, err := c.u32(p)
 			if err != nil {
 				return 0, err
 			}
-			word, p = w, p+4
-		case f.kind == kInt:
+			c.spans[base+i].word = w
+			p += 4
+			continue
+		case kInt:
 			if p += 4; p > len(c.in) {
 				return 0, &DecodeError{Offset: lo, Err: ErrTruncated}
 			}
 		default:
-			end, err := c.skip(p, f.t) // may grow c.spans: index it afresh below
+			// Both may grow c.spans: index it afresh below.
+			var end int
+			var err error
+			if c.deferred(f.t) {
+				c.spans[base+i].word = uint32(len(c.walked))
+				end, err = c.prewalk(p, f.t)
+			} else {
+				end, err = c.skip(p, f.t)
+			}
 			if err != nil {
 				return 0, err
 			}
 			p = end
 		}
-		c.spans[base+i] = span{lo: int32(lo), hi: int32(p), set: set, word: word}
+		c.spans[base+i].lo, c.spans[base+i].hi = int32(lo), int32(p)
 	}
 	return p, nil
+}
+
+// deferred reports whether a value of type t will be transcoded, not
+// copied: then pass one keeps its walk (prewalk) for pass two.
+func (c *coder) deferred(t *typ) bool {
+	e := t
+	for e.elem != nil {
+		e = e.elem
+	}
+	return e.kind == kObject && !t.same.has(c.other())
+}
+
+// prewalk is walk for a value pass two will transcode: each object in it
+// is walked once, its spans kept on c.spans and its line and place on
+// c.walked, depth first.
+func (c *coder) prewalk(p int, t *typ) (int, error) {
+	if t.kind != kObject {
+		n, q, err := c.vector(p, t)
+		for range n {
+			if err != nil {
+				break
+			}
+			q, err = c.prewalk(q, t.elem)
+		}
+		return q, err
+	}
+	sc, err := c.enter(p, t)
+	defer c.leave()
+	if err != nil {
+		return 0, err
+	}
+	i := len(c.walked)
+	c.walked = append(c.walked, walked{sc: sc, base: int32(len(c.spans))})
+	end, err := c.walk(sc, p+4)
+	if err != nil {
+		return 0, err
+	}
+	c.walked[i].end, c.walked[i].next = int32(end), int32(len(c.walked))
+	return end, nil
 }
 
 // planFor returns the plan from source line sc to the target layer.
@@ -273,8 +346,9 @@ type extra struct {
 // object transcodes the object at p, of type want (nil: any), and
 // returns where it ended.
 func (c *coder) object(p int, want *typ, x *extra) (int, error) {
+	w := len(c.walked)
 	sc, base, end, err := c.fields(p, want)
-	defer func() { c.spans = c.spans[:base] }()
+	defer func() { c.spans, c.walked = c.spans[:base], c.walked[:w] }()
 	if err != nil {
 		return 0, err
 	}
@@ -289,47 +363,56 @@ func (c *coder) object(p int, want *typ, x *extra) (int, error) {
 // source fields, which start at base.
 func (c *coder) emit(pl *plan, base int, x *extra) error {
 	for _, j := range pl.incompat {
-		if c.spans[base+pl.ops[j].src].set {
+		if c.has(base, &pl.ops[j]) {
 			return c.fieldError(pl, j, ErrIncompatible)
 		}
 	}
 	// The flag words of the target: a bit is set when a field it governs
-	// is present in the source.
+	// is present in the source. Most bits keep their place between
+	// layers and are moved a word at a time.
 	var words [maxWord]uint32
-	present := func(o *op) bool {
-		if o.src >= 0 {
-			return o.ok && c.spans[base+o.src].set
-		}
-		return x != nil && pl.dst.fields[o.dst].name == x.name
+	for _, m := range pl.masks {
+		words[m.dst] |= c.spans[base+m.src].word & m.mask
 	}
 	for _, k := range pl.optional {
-		if o := &pl.ops[k]; present(o) {
+		o := &pl.ops[k]
+		if o.src >= 0 && o.ok && c.has(base, o) || o.src < 0 && x != nil && pl.dst.fields[k].name == x.name {
 			words[o.word] |= o.bit
 		}
 	}
 	c.out = binary.LittleEndian.AppendUint32(c.out, pl.dst.id)
-	for k := 0; k < len(pl.ops); k++ {
+	for _, k := range pl.writes {
 		o := &pl.ops[k]
 		switch {
 		case o.run > 0:
-			c.out = append(c.out, c.in[c.spans[base+o.src].lo:c.spans[base+o.runEnd].hi]...)
-			k += o.run - 1
-		case o.dt.kind == kFlags:
-			c.out = binary.LittleEndian.AppendUint32(c.out, words[o.word])
-		case o.bit != 0 && words[o.word]&o.bit == 0, o.dt.kind == kTrue:
-		case o.dt.kind == kQuery && o.src >= 0:
-			return c.query(pl, base, int(c.spans[base+o.src].lo))
-		case present(o):
-			st, lo := o.st, 0
-			if o.src >= 0 {
-				lo = int(c.spans[base+o.src].lo)
-			} else {
-				st, lo = x.t, x.lo
+			// A run is present exactly when the source fields are.
+			if o.sbit == 0 || c.spans[base+o.sflag].word&o.sbit != 0 {
+				c.out = append(c.out, c.in[c.spans[base+o.src].lo:c.spans[base+o.runEnd].hi]...)
 			}
-			if _, err := c.value(st, o.dt, lo); err != nil {
+		case o.kind == kFlags:
+			c.out = binary.LittleEndian.AppendUint32(c.out, words[o.word])
+		case o.bit != 0 && words[o.word]&o.bit == 0:
+		case o.kind == kQuery && o.src >= 0:
+			return c.query(pl, base, int(c.spans[base+o.src].lo))
+		case o.src >= 0 && o.ok && c.has(base, o):
+			sp := c.spans[base+o.src]
+			if c.same(o.st, o.dt) { // pass one found its end already
+				c.out = append(c.out, c.in[sp.lo:sp.hi]...)
+				continue
+			}
+			var j *int32
+			if c.deferred(o.st) {
+				first := int32(sp.word)
+				j = &first
+			}
+			if _, err := c.value(o.st, o.dt, int(sp.lo), j); err != nil {
 				if err == ErrRange {
 					err = c.fieldError(pl, k, err)
 				}
+				return err
+			}
+		case o.src < 0 && x != nil && pl.dst.fields[k].name == x.name:
+			if _, err := c.value(x.t, o.dt, x.lo, nil); err != nil {
 				return err
 			}
 		default:
@@ -341,6 +424,11 @@ func (c *coder) emit(pl *plan, base int, x *extra) error {
 		}
 	}
 	return nil
+}
+
+// has reports whether the source field of o is in the input.
+func (c *coder) has(base int, o *op) bool {
+	return o.sbit == 0 || c.spans[base+o.sflag].word&o.sbit != 0
 }
 
 func (c *coder) fieldError(pl *plan, k int, err error) error {
@@ -389,8 +477,8 @@ func (c *coder) call(p int) error {
 		c.out = append(c.out, c.in[p:]...)
 		return nil
 	}
-	base := len(c.spans)
-	defer func() { c.spans = c.spans[:base] }()
+	base, w := len(c.spans), len(c.walked)
+	defer func() { c.spans, c.walked = c.spans[:base], c.walked[:w] }()
 	if _, err := c.walk(sc, p+4); err != nil {
 		return err
 	}
@@ -402,9 +490,17 @@ func hasQuery(c *ctor) bool {
 	return n > 0 && c.fields[n-1].t.kind == kQuery
 }
 
+// same reports whether a value of source type st is written as it is
+// for target type dt.
+func (c *coder) same(st, dt *typ) bool {
+	return st == dt && (st.kind < kObject || st.same.has(c.other()))
+}
+
 // value transcodes the value of source type st at p as target type dt.
-func (c *coder) value(st, dt *typ, p int) (int, error) {
-	if st == dt && (st.kind != kObject && st.kind != kVector && st.kind != kBareVector || st.same.has(c.other())) {
+// With j, its objects were walked in pass one: they are c.walked[*j] on,
+// and *j moves past them.
+func (c *coder) value(st, dt *typ, p int, j *int32) (int, error) {
+	if c.same(st, dt) {
 		end, err := c.skip(p, st)
 		if err != nil {
 			return 0, err
@@ -415,6 +511,14 @@ func (c *coder) value(st, dt *typ, p int) (int, error) {
 	switch {
 	case numeric(st.kind):
 		return c.number(st.kind, dt.kind, p)
+	case st.kind == kObject && j != nil:
+		w := c.walked[*j]
+		*j = w.next
+		pl, err := c.planFor(w.sc)
+		if err != nil {
+			return 0, err
+		}
+		return int(w.end), c.emit(pl, int(w.base), nil)
 	case st.kind == kObject:
 		return c.object(p, st, nil)
 	case st.kind == kVector || st.kind == kBareVector:
@@ -427,7 +531,7 @@ func (c *coder) value(st, dt *typ, p int) (int, error) {
 		}
 		c.out = binary.LittleEndian.AppendUint32(c.out, uint32(n))
 		for range n {
-			if q, err = c.value(st.elem, dt.elem, q); err != nil {
+			if q, err = c.value(st.elem, dt.elem, q, j); err != nil {
 				return 0, err
 			}
 		}

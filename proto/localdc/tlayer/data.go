@@ -116,7 +116,7 @@ type typ struct {
 type field struct {
 	name string
 	t    *typ
-	kind kind // t.kind, kept here for the hot loops
+	kind kind   // t.kind, kept here for the hot loops
 	flag int    // index of the # field governing it, -1 when always present
 	bit  uint32 // its flag bit
 	// word is which flag word of the combinator a # field is, or the

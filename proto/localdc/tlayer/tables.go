@@ -12,23 +12,39 @@ import (
 type plan struct {
 	src, dst *ctor
 	ops      []op // one per field of dst, in dst's order
-	// optional lists the ops of optional target fields, whose presence
-	// sets the target's flag bits.
+	// writes lists the ops that write bytes, in order: all but true
+	// fields, and of a run only its first.
+	writes []int
+	// masks move the flag bits that govern fields of the same name at
+	// the same bit from a source word to a target word; optional lists
+	// the ops of the other optional target fields, whose bits are set
+	// one by one.
+	masks    []wordMask
 	optional []int
 	// incompat lists the ops whose source field has a type that does not
 	// convert to the target's: a value there cannot be carried over.
 	incompat []int
 }
 
+type wordMask struct {
+	dst, src int // target word slot, source flag field index
+	mask     uint32
+}
+
 // op says where one target field comes from.
 type op struct {
 	dst, src int  // indexes in dst.fields and src.fields; src -1: none
 	ok       bool // the source field's type converts to the target's
+	kind     kind // dt.kind
 	st, dt   *typ // source (nil without one) and target type
 	// word is the flag word a # field is, or the one that governs an
-	// optional field (an index among the line's words); -1 otherwise.
+	// optional field (an index among the line's words), with its bit.
 	word int
 	bit  uint32
+	// sflag and sbit: the flag field and bit governing the source field;
+	// sbit is 0 when the source field is always present.
+	sflag int
+	sbit  uint32
 	// run, when positive, makes this op the first of run ops whose bytes
 	// are the source's unchanged and contiguous, from this op's source
 	// field to source field runEnd: they are copied as one range.
@@ -38,61 +54,90 @@ type op struct {
 func newPlan(src, dst *ctor) *plan {
 	p := &plan{src: src, dst: dst, ops: make([]op, len(dst.fields))}
 	for j, f := range dst.fields {
-		o := op{dst: j, src: -1, dt: f.t, word: -1}
-		switch {
-		case f.t.kind == kFlags:
+		o := op{dst: j, src: -1, dt: f.t, kind: f.kind, word: -1, sflag: -1}
+		if f.kind == kFlags {
 			o.word = f.word // recomputed, never copied
-		default:
+		} else {
 			for i, g := range src.fields {
 				if g.name == f.name {
 					o.src, o.st, o.ok = i, g.t, convertible(g.t, f.t)
+					if g.flag >= 0 {
+						o.sflag, o.sbit = g.flag, g.bit
+					}
 					break
 				}
 			}
 		}
 		if f.flag >= 0 {
 			o.word, o.bit = f.word, f.bit
-			p.optional = append(p.optional, j)
 		}
 		if o.src >= 0 && !o.ok {
 			p.incompat = append(p.incompat, j)
 		}
 		p.ops[j] = o
 	}
+	p.flagPlan()
 	p.runs()
+	for k := range p.ops {
+		if o := &p.ops[k]; o.kind != kTrue && o.run >= 0 {
+			p.writes = append(p.writes, k)
+		}
+	}
 	return p
 }
 
+// flagPlan sorts the optional target fields: those whose source field is
+// optional under the same bit number move with a mask, the rest one by
+// one.
+func (p *plan) flagPlan() {
+	for k := range p.ops {
+		o := &p.ops[k]
+		if o.bit == 0 {
+			continue
+		}
+		if o.src < 0 || !o.ok || o.sbit != o.bit {
+			p.optional = append(p.optional, k)
+			continue
+		}
+		i := slices.IndexFunc(p.masks, func(m wordMask) bool { return m.dst == o.word && m.src == o.sflag })
+		if i < 0 {
+			p.masks = append(p.masks, wordMask{dst: o.word, src: o.sflag})
+			i = len(p.masks) - 1
+		}
+		p.masks[i].mask |= o.bit
+	}
+}
+
 // runs finds the ops that copy source bytes as they are: fields of one
-// primitive type on both sides, required on both or optional on both
-// with a target bit no other field shares (so the field is present in
-// the target exactly when in the source); true fields, which have no
-// bytes, may sit anywhere in a run. Source fields between two in a run
-// must have no bytes either.
+// primitive type on both sides, required on both, or optional on both
+// under one source bit and a target bit no other target field shares
+// (so the run is present in the target exactly when in the source).
+// True fields, which have no bytes, may sit anywhere in a run; source
+// fields between two in a run must have no bytes either. The ops a run
+// covers after its first get run -1.
 func (p *plan) runs() {
+	shared := func(o *op) bool {
+		for k, g := range p.dst.fields {
+			if k != o.dst && g.flag >= 0 && g.word == o.word && g.bit == o.bit {
+				return true
+			}
+		}
+		return false
+	}
 	copyable := func(o *op) bool {
 		if o.src < 0 || o.st != o.dt {
 			return false
 		}
-		switch o.dt.kind {
+		switch o.kind {
 		case kInt, kLong, kDouble, kString, kInt128, kInt256:
 		default:
 			return false
 		}
-		sf, df := p.src.fields[o.src], p.dst.fields[o.dst]
-		if sf.flag < 0 || df.flag < 0 {
-			return sf.flag < 0 && df.flag < 0
-		}
-		for k, g := range p.dst.fields {
-			if k != o.dst && g.flag == df.flag && g.bit == df.bit {
-				return false
-			}
-		}
-		return true
+		return o.sbit == 0 && o.bit == 0 || o.sbit != 0 && o.bit != 0 && !shared(o)
 	}
-	gapless := func(from, to int) bool { // source fields strictly between
+	gapless := func(from, to int) bool {
 		for i := from + 1; i < to; i++ {
-			if p.src.fields[i].t.kind != kTrue {
+			if p.src.fields[i].kind != kTrue {
 				return false
 			}
 		}
@@ -106,13 +151,15 @@ func (p *plan) runs() {
 		last, n := start.src, 1
 		for k+n < len(p.ops) {
 			o := &p.ops[k+n]
-			if o.dt.kind == kTrue {
+			if o.kind == kTrue {
 				n++
 				continue
 			}
-			if !copyable(o) || o.src <= last || !gapless(last, o.src) {
+			if !copyable(o) || o.src <= last || !gapless(last, o.src) ||
+				o.sflag != start.sflag || o.sbit != start.sbit || o.word != start.word || o.bit != start.bit {
 				break
 			}
+			o.run = -1
 			last = o.src
 			n++
 		}
@@ -225,7 +272,11 @@ func (u *universe) sameness() {
 			}
 		}
 		for _, t := range u.types {
-			if t.kind == kObject && !differs[t] {
+			e := t
+			for e.elem != nil { // a vector is the same when its elements are
+				e = e.elem
+			}
+			if (e.kind == kObject && !differs[e] || e.kind != kObject && e.kind != kQuery) && t.kind != e.kind || t.kind == kObject && !differs[t] {
 				t.same.add(i)
 			}
 		}
@@ -278,8 +329,9 @@ func (u *universe) zeroes() {
 // when the value it is transcoded from has no such field; nil when t has
 // no zero. Numbers are 0, strings and vectors empty, Bool is boolFalse,
 // and an object is its constructor named ...Empty (photoEmpty,
-// userStatusEmpty) or its only constructor, with every field zero; an
-// object with neither, or whose fields have no zero, has none.
+// userStatusEmpty) or ...Default (botMenuButtonDefault), or its only
+// constructor, with every field zero; an object with none of these, or
+// whose fields have no zero, has none.
 func zeroOf(t *typ, i int, done map[*typ]bool) []byte {
 	switch t.kind {
 	case kInt:
@@ -308,7 +360,7 @@ func zeroOf(t *typ, i int, done map[*typ]bool) []byte {
 	cs := t.ctorsAt(nil, i)
 	var pick *ctor
 	for _, c := range cs {
-		if c.name == "boolFalse" || strings.HasSuffix(c.name, "Empty") {
+		if c.name == "boolFalse" || strings.HasSuffix(c.name, "Empty") || strings.HasSuffix(c.name, "Default") {
 			pick = c
 			break
 		}
