@@ -47,6 +47,10 @@ func index(layer int) (int, error) {
 	return layer - MinLayer, nil
 }
 
+// Load parses the embedded data now, so the first call need not (it
+// takes some tens of milliseconds); the DC may call it when it starts.
+func Load() { data() }
+
 // Check reports whether tlayer speaks layer: nil for 0 and for every
 // layer from MinLayer up, a *LayerError below.
 func Check(layer int) error {
@@ -204,8 +208,8 @@ type Info struct {
 
 func (i Info) in(idx int) bool { return i.set.has(idx) }
 
-// Lookup names any constructor or method id tlayer knows: those it
-// transcodes, and every other method of layers MinLayer..MaxLayer.
+// Lookup names any constructor or method id of layers
+// MinLayer..MaxLayer: those tlayer transcodes, and every other one.
 func Lookup(id uint32) (Info, bool) {
 	u := data()
 	var info Info
@@ -217,7 +221,7 @@ func Lookup(id uint32) (Info, bool) {
 	}
 	if !info.Served {
 		for _, n := range u.unserved[id] {
-			info.Name, info.Method = n.name, true
+			info.Name, info.Method = n.name, n.method
 			for i := range info.set {
 				info.set[i] |= n.layers[i]
 			}

@@ -83,6 +83,10 @@ func TestRequestErrors(t *testing.T) {
 	newSettings := write(t, 133, obj("auth.sendCode", "phone_number", "1", "api_id", int32(1), "api_hash", "h",
 		"settings", obj("codeSettings")))
 	copy(newSettings[len(newSettings)-8:], binary.LittleEndian.AppendUint32(nil, 0xad253d78))
+	// The settings a message, of no type tlayer serves.
+	unserved := write(t, 144, obj("auth.sendCode", "phone_number", "1", "api_id", int32(1), "api_hash", "h",
+		"settings", obj("codeSettings")))
+	copy(unserved[len(unserved)-8:], binary.LittleEndian.AppendUint32(nil, 0x38116ee0)) // message#38116ee0 of layer 144
 	// The settings a Bool.
 	wrongType := write(t, 144, obj("auth.sendCode", "phone_number", "1", "api_id", int32(1), "api_hash", "h",
 		"settings", obj("codeSettings")))
@@ -112,6 +116,10 @@ func TestRequestErrors(t *testing.T) {
 			var e *UnknownConstructorError
 			return errors.As(err, &e) && !e.Method && e.Name == "codeSettings" && e.Layers == "152-229" && e.Layer == 133
 		}, "INPUT_CONSTRUCTOR_INVALID_AD253D78"},
+		{"constructor not served", 144, unserved, func(err error) bool {
+			var e *UnknownConstructorError
+			return errors.As(err, &e) && !e.Method && e.Unserved && e.Name == "message"
+		}, "INPUT_CONSTRUCTOR_INVALID_38116EE0"},
 		{"constructor of another type", 144, wrongType, func(err error) bool {
 			var e *TypeError
 			return errors.As(err, &e) && e.Got == "Bool" && e.Want == "CodeSettings"
@@ -212,9 +220,11 @@ func TestLookup(t *testing.T) {
 		{0xd9d75a4, "messages.sendMessage", "", false},
 		{tg.MessagesSendMessageRequestTypeID, "messages.sendMessage", "", false},
 		{tg.AuthSendCodeRequestTypeID, "auth.sendCode", "133-229", true},
+		{tg.MessageTypeID, "message", "", false},
 	} {
 		info, ok := Lookup(tc.id)
-		if !ok || info.Name != tc.name || info.Served != tc.served || tc.layers != "" && info.Layers != tc.layers {
+		method := tc.name != "config" && tc.name != "message"
+		if !ok || info.Name != tc.name || info.Served != tc.served || info.Method != method || tc.layers != "" && info.Layers != tc.layers {
 			t.Errorf("Lookup(%08x) = %+v %v", tc.id, info, ok)
 		}
 	}

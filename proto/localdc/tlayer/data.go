@@ -145,10 +145,11 @@ type ctor struct {
 	switchesLayer bool
 }
 
-// named is an id the data knows by name only: a method the DC does not
-// serve.
+// named is an id the data knows by name only: a constructor or method
+// the DC does not serve.
 type named struct {
 	name   string
+	method bool
 	layers layerSet
 }
 
@@ -215,13 +216,13 @@ func parse(text string) (*universe, error) {
 			if err := u.add(rest, section == "---functions---", layers); err != nil {
 				return nil, fmt.Errorf("line %d: %w", n+1, err)
 			}
-		case "---unserved---":
+		case "---unserved-types---", "---unserved-functions---":
 			name, hex, ok := strings.Cut(rest, "#")
 			id, err := strconv.ParseUint(hex, 16, 32)
 			if !ok || err != nil {
 				return nil, fmt.Errorf("line %d: bad name#id %q", n+1, rest)
 			}
-			u.unserved[uint32(id)] = append(u.unserved[uint32(id)], named{name: name, layers: layers})
+			u.unserved[uint32(id)] = append(u.unserved[uint32(id)], named{name: name, layers: layers, method: section == "---unserved-functions---"})
 		default:
 			return nil, fmt.Errorf("line %d: outside any section", n+1)
 		}

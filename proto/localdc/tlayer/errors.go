@@ -34,7 +34,8 @@ type UnknownConstructorError struct {
 	Method bool   // the id stands where a method call belongs
 	Name   string // its TL name, "" when no layer MinLayer..MaxLayer has it
 	Layers string // the layers in which Name has this id, "133-151,160-229"
-	// Unserved: the id is a method of Layer that the DC does not serve.
+	// Unserved: the id is a constructor or method of Layer that tlayer
+	// does not serve.
 	Unserved bool
 }
 
@@ -44,8 +45,10 @@ func (e *UnknownConstructorError) Error() string {
 		what = "method"
 	}
 	switch {
-	case e.Unserved:
+	case e.Unserved && e.Method:
 		return fmt.Sprintf("layer %d: method %s#%08x is not served", e.Layer, e.Name, e.ID)
+	case e.Unserved:
+		return fmt.Sprintf("layer %d: %s#%08x where a %s belongs", e.Layer, e.Name, e.ID, what)
 	case e.Name != "":
 		return fmt.Sprintf("layer %d: no %s #%08x (%s#%08x is of layers %s)", e.Layer, what, e.ID, e.Name, e.ID, e.Layers)
 	}
@@ -112,7 +115,7 @@ func (c *coder) unknown(id uint32, method bool) error {
 	e := &UnknownConstructorError{ID: id, Layer: MinLayer + c.src, Method: method}
 	if info, ok := Lookup(id); ok {
 		e.Name, e.Layers = info.Name, info.Layers
-		e.Unserved = !info.Served && info.Method && method && info.in(c.src)
+		e.Unserved = !info.Served && info.in(c.src)
 	}
 	return e
 }

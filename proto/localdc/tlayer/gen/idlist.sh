@@ -1,8 +1,9 @@
 #!/bin/bash
-# idlist.sh SCHEMAS NAMES > testdata/ids.txt
+# idlist.sh SCHEMAS LAYERS_TL > ids
 #
-# Writes the id list tlayer's tests check the codec's data against:
-# "name from-to id" for each name in NAMES (one a line) and each run of
+# Writes the id list tlayer's tests check the codec's data against
+# (testdata/ids.txt, below its header): "name from-to id" for each name
+# the data LAYERS_TL serves and each run of
 # layers 133..229 in which it has the same published ids. SCHEMAS is
 # extract.sh's output directory; every source's copy of each layer is
 # read (SCHEMAS/all), with grep rather than the generator's parser, and a
@@ -11,8 +12,11 @@
 # the sources took it at different times) each id gets its own line, so
 # the runs of one name overlap there.
 set -euo pipefail
-dir=$1 names=$2
+dir=$1
 min=133 max=229
+names=$(mktemp)
+trap 'rm -f "$names"' EXIT
+awk '/^---(types|functions)---/{s=1; next} /^---/{s=0} s && /^[0-9]/{split($2, a, "#"); print a[1]}' "$2" | sort -u >"$names"
 for f in "$dir"/all/*.tl; do
 	b=$(basename "$f" .tl)
 	grep -oE '^[a-zA-Z0-9_.]+#[0-9a-fA-F]+' "$f" | awk -v l="${b%%.*}" -F'#' '

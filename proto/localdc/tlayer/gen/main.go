@@ -262,14 +262,14 @@ func run(dir, out, all string) error {
 			}
 			e.layers.add(l)
 		}
-		for _, d := range s.methods {
+		for _, d := range s.byName {
 			if keep[d.Name] != nil {
 				continue
 			}
 			key := fmt.Sprintf("%s#%08x", d.Name, d.ID)
 			e := unserved[key]
 			if e == nil {
-				e = &entry{name: d.Name, text: key, method: true}
+				e = &entry{name: d.Name, text: key, method: d.Method}
 				unserved[key] = e
 			}
 			e.layers.add(l)
@@ -340,8 +340,9 @@ func write(out string, header []string, lines, unserved map[string]*entry) error
 	}
 	section("types", sorted(lines, false))
 	section("functions", sorted(lines, true))
-	section("unserved", sorted(unserved, true))
-	fmt.Fprintf(os.Stderr, "%d lines, %d unserved methods\n", len(lines), len(unserved))
+	section("unserved-types", sorted(unserved, false))
+	section("unserved-functions", sorted(unserved, true))
+	fmt.Fprintf(os.Stderr, "%d lines, %d ids not served\n", len(lines), len(unserved))
 	tmp := out + ".tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
 		return err
