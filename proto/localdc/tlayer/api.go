@@ -206,7 +206,7 @@ type Info struct {
 	set    layerSet
 }
 
-func (i Info) in(idx int) bool { return i.set.has(idx) }
+func (i Info) in(idx int) bool { return i.set.Has(idx) }
 
 // Lookup names any constructor or method id of layers
 // MinLayer..MaxLayer: those tlayer transcodes, and every other one.
@@ -215,16 +215,12 @@ func Lookup(id uint32) (Info, bool) {
 	var info Info
 	for _, c := range u.byID[id] {
 		info.Name, info.Method, info.Served = c.name, c.method, true
-		for i := range info.set {
-			info.set[i] |= c.layers[i]
-		}
+		info.set.Union(&c.layers)
 	}
 	if !info.Served {
 		for _, n := range u.unserved[id] {
 			info.Name, info.Method = n.name, n.method
-			for i := range info.set {
-				info.set[i] |= n.layers[i]
-			}
+			info.set.Union(&n.layers)
 		}
 	}
 	if info.Name == "" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"tgpfs/proto/localdc/tlayer/internal/layers"
 	"tgpfs/proto/localdc/tlayer/internal/tl"
 )
 
@@ -14,12 +15,12 @@ import (
 // in MaxLayer, the newest there is; one that names an older layer is
 // refused with a *LayerError.
 const (
-	MinLayer = 133
-	MaxLayer = 229
+	MinLayer = layers.Min
+	MaxLayer = layers.Max
 )
 
 const (
-	nLayers = MaxLayer - MinLayer + 1
+	nLayers = layers.N
 	newest  = nLayers - 1 // index of MaxLayer
 	maxWord = 4           // flag words in one combinator (the API uses two)
 )
@@ -30,52 +31,8 @@ const (
 //go:embed layers.tl
 var layersTL string
 
-// layerSet is a set of layer indexes (layer - MinLayer).
-type layerSet [(nLayers + 63) / 64]uint64
-
-func (s *layerSet) add(i int)      { s[i/64] |= 1 << (i % 64) }
-func (s *layerSet) has(i int) bool { return s[i/64]&(1<<(i%64)) != 0 }
-
-// String writes the set as layer ranges, "133-151,160-229".
-func (s *layerSet) String() string {
-	var parts []string
-	for i := 0; i < nLayers; i++ {
-		if !s.has(i) {
-			continue
-		}
-		j := i
-		for j+1 < nLayers && s.has(j+1) {
-			j++
-		}
-		if j == i {
-			parts = append(parts, strconv.Itoa(MinLayer+i))
-		} else {
-			parts = append(parts, strconv.Itoa(MinLayer+i)+"-"+strconv.Itoa(MinLayer+j))
-		}
-		i = j
-	}
-	return strings.Join(parts, ",")
-}
-
-// parseLayers reads "133-151,160-229".
-func parseLayers(s string) (layerSet, error) {
-	var set layerSet
-	for part := range strings.SplitSeq(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		b := a
-		if err == nil && isRange {
-			b, err = strconv.Atoi(hi)
-		}
-		if err != nil || a < MinLayer || b > MaxLayer || a > b {
-			return set, fmt.Errorf("bad layer range %q", part)
-		}
-		for l := a; l <= b; l++ {
-			set.add(l - MinLayer)
-		}
-	}
-	return set, nil
-}
+// layerSet is a set of layers by index (layer - MinLayer).
+type layerSet = layers.Set
 
 // kind is how a type is encoded.
 type kind uint8
@@ -173,7 +130,7 @@ var data = sync.OnceValue(func() *universe {
 // lookup returns the combinator with id in layer index i, or nil.
 func (u *universe) lookup(id uint32, i int) *ctor {
 	for _, c := range u.byID[id] {
-		if c.layers.has(i) {
+		if c.layers.Has(i) {
 			return c
 		}
 	}
@@ -183,7 +140,7 @@ func (u *universe) lookup(id uint32, i int) *ctor {
 // line returns the combinator called name in layer index i, or nil.
 func (u *universe) line(name string, method bool, i int) *ctor {
 	for _, c := range u.byName[name] {
-		if c.method == method && c.layers.has(i) {
+		if c.method == method && c.layers.Has(i) {
 			return c
 		}
 	}
@@ -207,13 +164,13 @@ func parse(text string) (*universe, error) {
 			continue
 		}
 		ranges, rest, _ := strings.Cut(line, " ")
-		layers, err := parseLayers(ranges)
+		set, err := layers.Parse(ranges)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n+1, err)
 		}
 		switch section {
 		case "---types---", "---functions---":
-			if err := u.add(rest, section == "---functions---", layers); err != nil {
+			if err := u.add(rest, section == "---functions---", set); err != nil {
 				return nil, fmt.Errorf("line %d: %w", n+1, err)
 			}
 		case "---unserved-types---", "---unserved-functions---":
@@ -222,7 +179,7 @@ func parse(text string) (*universe, error) {
 			if !ok || err != nil {
 				return nil, fmt.Errorf("line %d: bad name#id %q", n+1, rest)
 			}
-			u.unserved[uint32(id)] = append(u.unserved[uint32(id)], named{name: name, layers: layers, method: section == "---unserved-functions---"})
+			u.unserved[uint32(id)] = append(u.unserved[uint32(id)], named{name: name, layers: set, method: section == "---unserved-functions---"})
 		default:
 			return nil, fmt.Errorf("line %d: outside any section", n+1)
 		}
@@ -237,12 +194,12 @@ func parse(text string) (*universe, error) {
 }
 
 // add parses one served line.
-func (u *universe) add(text string, method bool, layers layerSet) error {
+func (u *universe) add(text string, method bool, set layerSet) error {
 	d, err := tl.Line(text, method)
 	if err != nil {
 		return err
 	}
-	c := &ctor{name: d.Name, id: d.ID, method: method, line: text, layers: layers,
+	c := &ctor{name: d.Name, id: d.ID, method: method, line: text, layers: set,
 		result: u.typeOf(d.Result), switchesLayer: d.Name == "invokeWithLayer"}
 	index := map[string]int{}
 	words := 0
@@ -322,7 +279,7 @@ func (u *universe) check() error {
 		for key, cs := range groups {
 			for i, a := range cs {
 				for _, b := range cs[i+1:] {
-					if overlap(a.layers, b.layers) {
+					if a.layers.Overlaps(&b.layers) {
 						return fmt.Errorf("%s %s has two lines in one layer: %s and %s", what, key, a.line, b.line)
 					}
 				}
@@ -347,13 +304,4 @@ func (u *universe) check() error {
 		return err
 	}
 	return clash("name", names)
-}
-
-func overlap(a, b layerSet) bool {
-	for i := range a {
-		if a[i]&b[i] != 0 {
-			return true
-		}
-	}
-	return false
 }

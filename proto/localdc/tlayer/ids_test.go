@@ -154,7 +154,7 @@ func TestNewestIsGotds(t *testing.T) {
 		if _, ok := client.MethodByName(call); !isRequest || !ok {
 			continue
 		}
-		if info, ok := Lookup(id); !ok || !info.set.has(newest) {
+		if info, ok := Lookup(id); !ok || !info.set.Has(newest) {
 			t.Errorf("gotd method %s unknown to tlayer in layer %d", names[id], MaxLayer)
 		}
 	}

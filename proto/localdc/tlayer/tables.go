@@ -204,7 +204,7 @@ func (u *universe) plans() {
 			if t := u.line(c.name, c.method, newest); t != nil {
 				c.up = get(c, t)
 			}
-			if !c.layers.has(newest) {
+			if !c.layers.Has(newest) {
 				continue
 			}
 			c.down = new([nLayers]*plan)
@@ -220,7 +220,7 @@ func (u *universe) plans() {
 // ctorsAt appends the constructors of t in layer index i to cs.
 func (t *typ) ctorsAt(cs []*ctor, i int) []*ctor {
 	for _, c := range t.ctors {
-		if c.layers.has(i) {
+		if c.layers.Has(i) {
 			cs = append(cs, c)
 		}
 	}
@@ -265,7 +265,7 @@ func (u *universe) sameness() {
 			t := queue[len(queue)-1]
 			queue = queue[:len(queue)-1]
 			for _, c := range users[t] {
-				if r := c.result; c.layers.has(i) && !differs[r] {
+				if r := c.result; c.layers.Has(i) && !differs[r] {
 					differs[r] = true
 					queue = append(queue, r)
 				}
@@ -277,7 +277,7 @@ func (u *universe) sameness() {
 				e = e.elem
 			}
 			if (e.kind == kObject && !differs[e] || e.kind != kObject && e.kind != kQuery) && t.kind != e.kind || t.kind == kObject && !differs[t] {
-				t.same.add(i)
+				t.same.Add(i)
 			}
 		}
 	}

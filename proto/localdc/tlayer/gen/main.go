@@ -29,10 +29,21 @@ import (
 	"strconv"
 	"strings"
 
+	"tgpfs/proto/localdc/tlayer/internal/layers"
 	"tgpfs/proto/localdc/tlayer/internal/tl"
 )
 
-const minLayer, maxLayer = 133, 229
+const minLayer, maxLayer = layers.Min, layers.Max
+
+// spec says what to keep: the methods the DC decodes, the types it sends
+// outside any result, and the types it answers one way only.
+type spec struct {
+	roots, extraTypes []string
+	restrict          map[string][]string
+}
+
+// dc is what the local DC needs.
+var dc = spec{roots: roots, extraTypes: extraTypes, restrict: restrict}
 
 // roots are the methods the local DC decodes, wrappers included.
 var roots = []string{
@@ -71,7 +82,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen: -schemas DIR is required")
 		os.Exit(2)
 	}
-	if err := run(*dir, *out, *all); err != nil {
+	if err := run(*dir, *out, *all, dc); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -111,7 +122,7 @@ func load(path string, layer, from int) (*layerSchema, error) {
 }
 
 // closure returns the definitions the DC needs in one layer.
-func (s *layerSchema) closure() (map[string]*tl.Def, error) {
+func (s *layerSchema) closure(want spec) (map[string]*tl.Def, error) {
 	keep := map[string]*tl.Def{}
 	seenType := map[string]bool{}
 	var addType func(t string) error
@@ -139,7 +150,7 @@ func (s *layerSchema) closure() (map[string]*tl.Def, error) {
 		}
 		seenType[t] = true
 		ctors := s.byType[t]
-		if only, ok := restrict[t]; ok {
+		if only, ok := want.restrict[t]; ok {
 			ctors = nil
 			for _, n := range only {
 				if d := s.byName[n]; d != nil && d.Result == t {
@@ -157,7 +168,7 @@ func (s *layerSchema) closure() (map[string]*tl.Def, error) {
 		}
 		return nil
 	}
-	for _, r := range roots {
+	for _, r := range want.roots {
 		d := s.byName[r]
 		if d == nil || !d.Method {
 			return nil, fmt.Errorf("layer %d: no method %s", s.layer, r)
@@ -166,7 +177,7 @@ func (s *layerSchema) closure() (map[string]*tl.Def, error) {
 			return nil, err
 		}
 	}
-	for _, t := range extraTypes {
+	for _, t := range want.extraTypes {
 		if err := addType(t); err != nil {
 			return nil, err
 		}
@@ -183,45 +194,13 @@ func primitive(t string) bool {
 	return false
 }
 
-// layerSet is a set of layers, kept as a bitmap over minLayer..maxLayer.
-type layerSet [(maxLayer - minLayer + 64) / 64]uint64
-
-func (s *layerSet) add(l int)      { s[(l-minLayer)/64] |= 1 << ((l - minLayer) % 64) }
-func (s *layerSet) has(l int) bool { return s[(l-minLayer)/64]&(1<<((l-minLayer)%64)) != 0 }
-func (s *layerSet) first() (l int) {
-	for l = minLayer; !s.has(l); l++ {
-	}
-	return l
-}
-
-// String writes the set as ranges: "133-151,160-229".
-func (s *layerSet) String() string {
-	var parts []string
-	for l := minLayer; l <= maxLayer; l++ {
-		if !s.has(l) {
-			continue
-		}
-		e := l
-		for e+1 <= maxLayer && s.has(e+1) {
-			e++
-		}
-		if e == l {
-			parts = append(parts, strconv.Itoa(l))
-		} else {
-			parts = append(parts, strconv.Itoa(l)+"-"+strconv.Itoa(e))
-		}
-		l = e
-	}
-	return strings.Join(parts, ",")
-}
-
 type entry struct {
 	name, text string
 	method     bool
-	layers     layerSet
+	layers     layers.Set
 }
 
-func run(dir, out, all string) error {
+func run(dir, out, all string, want spec) error {
 	sources, err := readSources(filepath.Join(dir, "SOURCES"))
 	if err != nil {
 		return err
@@ -249,7 +228,7 @@ func run(dir, out, all string) error {
 		if err != nil {
 			return err
 		}
-		keep, err := s.closure()
+		keep, err := s.closure(want)
 		if err != nil {
 			return err
 		}
@@ -260,7 +239,7 @@ func run(dir, out, all string) error {
 				e = &entry{name: d.Name, text: text, method: d.Method}
 				lines[text] = e
 			}
-			e.layers.add(l)
+			e.layers.Add(l - minLayer)
 		}
 		for _, d := range s.byName {
 			if keep[d.Name] != nil {
@@ -272,7 +251,7 @@ func run(dir, out, all string) error {
 				e = &entry{name: d.Name, text: key, method: d.Method}
 				unserved[key] = e
 			}
-			e.layers.add(l)
+			e.layers.Add(l - minLayer)
 		}
 		fmt.Fprintf(os.Stderr, "layer %d: %d definitions kept of %d\n", l, len(keep), len(s.byName))
 		if all != "" && from == l {
@@ -319,7 +298,7 @@ func sorted(m map[string]*entry, method bool) []*entry {
 		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
-		return a.layers.first() - b.layers.first()
+		return a.layers.First() - b.layers.First()
 	})
 	return es
 }
