@@ -2,6 +2,7 @@ package tlayer
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 )
 
@@ -18,11 +19,12 @@ type coder struct {
 	// bad is the unserved layer the call was passed with, 0 if none:
 	// only wrappers, the same in every layer, are read then, until an
 	// invokeWithLayer names a layer that is served.
-	bad   int
-	spans []span
-	// walked holds the objects pass one has walked already, to be
-	// transcoded in pass two (see prewalk).
-	walked []walked // pass-one results of the objects being transcoded, as a stack
+	bad int
+	// spans and walked are pass one's notes on the objects being
+	// transcoded, as stacks: where each field lies, and the nested
+	// objects walked already for pass two (see prewalk).
+	spans  []span
+	walked []walked
 	depth  int
 }
 
@@ -135,7 +137,7 @@ func (c *coder) emit(pl *plan, base int, x *extra) error {
 				j = &first
 			}
 			if _, err := c.value(o.st, o.dt, int(sp.lo), j); err != nil {
-				if err == ErrRange {
+				if errors.Is(err, ErrRange) && !errors.As(err, new(*FieldError)) {
 					err = c.fieldError(pl, k, err)
 				}
 				return err
