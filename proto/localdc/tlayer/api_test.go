@@ -140,6 +140,10 @@ func TestRequestErrors(t *testing.T) {
 			var e *LayerError
 			return errors.As(err, &e) && e.Layer == 100
 		}, "CONNECTION_LAYER_INVALID"},
+		{"an unknown method on an old layer", 100, []byte{1, 2, 3, 4}, func(err error) bool {
+			var e *LayerError
+			return errors.As(err, &e) && e.Layer == 100
+		}, "CONNECTION_LAYER_INVALID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := TranscodeRequest(tc.layer, tc.body)

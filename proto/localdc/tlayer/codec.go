@@ -194,11 +194,11 @@ func (c *coder) call(p int) error {
 		return err
 	}
 	sc := c.u.lookup(id, c.src)
+	if c.bad != 0 && (sc == nil || !sc.method || !hasQuery(sc)) {
+		return &LayerError{Layer: c.bad}
+	}
 	if sc == nil || !sc.method {
 		return c.unknown(id, true)
-	}
-	if c.bad != 0 && !hasQuery(sc) {
-		return &LayerError{Layer: c.bad}
 	}
 	pl, err := c.planFor(sc)
 	if err != nil {
