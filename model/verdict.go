@@ -76,10 +76,6 @@ func (k ErrorKind) String() string {
 // the key is gone.
 const PermYoung = 60 * time.Second
 
-// YoungBindRetries is how often a bind with a young permanent key is retried
-// after ENCRYPTED_MESSAGE_INVALID before the key is given up.
-const YoungBindRetries = 3
-
 // KeyState is what the classifier must know about the keys in use to apply
 // the ENCRYPTED_MESSAGE_INVALID policy of the spec.
 type KeyState struct {
@@ -90,7 +86,8 @@ type KeyState struct {
 	// with, so losing it logs the user out.
 	HomeDC bool
 	// Retried is how often this bind was already retried after
-	// ENCRYPTED_MESSAGE_INVALID with a young key.
+	// ENCRYPTED_MESSAGE_INVALID with a young key (for the advice: the
+	// rule turns on the age alone).
 	Retried int
 }
 
@@ -238,18 +235,21 @@ func classifyRPC(e *RPCError, ks KeyState) Verdict {
 
 // encryptedMessageInvalid is the spec's policy for ENCRYPTED_MESSAGE_INVALID
 // on the bind (pfs-protocol.md §5.1): a permanent key under 60 s old may not
-// have reached every server yet, so the bind is retried a few times; an
-// older key (or one of unknown age) is gone, and both keys must be dropped.
+// have reached every server yet, so the bind is retried for as long as the
+// key is young; an older key (or one of unknown age) is gone, and both keys
+// must be dropped. Giving a young key up after a few retries would drop a
+// key the spec says to keep (tdesktop drops one only once it is 60 s old,
+// kKeyOldEnoughForDestroy); the 60 s bound the retries.
 func encryptedMessageInvalid(v *Verdict, ks KeyState) {
-	if ks.Young() && ks.Retried < YoungBindRetries {
+	if ks.Young() {
 		v.Retry = true
 		v.Advice = "the permanent key is under 60 s old and may not have reached every server yet: retrying the bind"
 		return
 	}
 	v.DropKeys, v.LoggedOut = true, ks.HomeDC
 	switch {
-	case ks.Young():
-		v.Advice = fmt.Sprintf("still invalid after %d retries: the DC does not accept the permanent key; drop both keys, "+
+	case ks.Retried > 0:
+		v.Advice = fmt.Sprintf("still invalid once the permanent key was 60 s old (%d retries): the DC does not accept it; drop both keys, "+
 			"make a new permanent key and temp key, bind again", ks.Retried)
 		if ks.HomeDC {
 			v.Advice += "; as it is the home DC's key the user will be logged out"

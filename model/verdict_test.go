@@ -46,9 +46,11 @@ func TestClassify(t *testing.T) {
 		{name: "wrong password", err: rpc(400, "PASSWORD_HASH_INVALID", 0), want: Verdict{Kind: OtherError, Code: 400, Type: "PASSWORD_HASH_INVALID"}},
 		// ENCRYPTED_MESSAGE_INVALID: the spec's policy turns on the permanent key's age.
 		{name: "emi young key", err: emi, ks: KeyState{PermAge: 10 * time.Second, HomeDC: true}, want: emiWant(Verdict{Retry: true})},
-		{name: "emi young key, last retry", err: emi, ks: KeyState{PermAge: 10 * time.Second, Retried: YoungBindRetries - 1}, want: emiWant(Verdict{Retry: true})},
-		{name: "emi young key, retries spent", err: emi, ks: KeyState{PermAge: 10 * time.Second, Retried: YoungBindRetries}, want: emiWant(Verdict{DropKeys: true})},
-		{name: "emi young home key, retries spent", err: emi, ks: KeyState{PermAge: time.Second, HomeDC: true, Retried: YoungBindRetries},
+		// However often it was retried: a young key is kept (the age
+		// bounds the retries, not their number).
+		{name: "emi young key, many retries", err: emi, ks: KeyState{PermAge: 59 * time.Second, Retried: 40}, want: emiWant(Verdict{Retry: true})},
+		{name: "emi key turned old while retried", err: emi, ks: KeyState{PermAge: 61 * time.Second, Retried: 12}, want: emiWant(Verdict{DropKeys: true})},
+		{name: "emi home key turned old while retried", err: emi, ks: KeyState{PermAge: 61 * time.Second, HomeDC: true, Retried: 12},
 			want: emiWant(Verdict{DropKeys: true, LoggedOut: true})},
 		{name: "emi old home key", err: emi, ks: KeyState{PermAge: 61 * time.Second, HomeDC: true}, want: emiWant(Verdict{DropKeys: true, LoggedOut: true})},
 		{name: "emi old other key", err: emi, ks: KeyState{PermAge: time.Hour}, want: emiWant(Verdict{DropKeys: true})},
@@ -99,7 +101,8 @@ func TestClassifyAdvice(t *testing.T) {
 		{"plain error is its text", errors.New("dial tcp: refused"), KeyState{}, "dial tcp: refused", false},
 		{"wrong password", rpc(400, "PASSWORD_HASH_INVALID", 0), KeyState{}, "wrong two-step verification password: try again (the hint may help)", true},
 		{"young key is retried", emi, KeyState{PermAge: time.Second}, "retrying the bind", true},
-		{"young key gives up", emi, KeyState{PermAge: time.Second, Retried: 3}, "still invalid after 3 retries", true},
+		{"young key is retried however often", emi, KeyState{PermAge: time.Second, Retried: 30}, "retrying the bind", true},
+		{"retried key turned old", emi, KeyState{PermAge: 70 * time.Second, Retried: 9}, "still invalid once the permanent key was 60 s old (9 retries)", true},
 		{"old key elsewhere", emi, KeyState{PermAge: time.Hour}, "drop both keys", true},
 		{"old home key", emi, KeyState{PermAge: time.Hour, HomeDC: true}, "the user will be logged out", true},
 		{"already bound", rpc(400, "TEMP_AUTH_KEY_ALREADY_BOUND", 0), KeyState{}, "make a new temp key", true},

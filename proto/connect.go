@@ -49,7 +49,7 @@ func (d *Driver) establish(ctx context.Context) error {
 	d.connChanged(model.Connecting, "")
 	err := d.ensurePerm(ctx)
 	if err == nil {
-		err = d.newTemp(ctx)
+		err = d.bindNew(ctx)
 	}
 	if err == nil {
 		err = d.getConfig(ctx)
@@ -84,6 +84,37 @@ func (d *Driver) dial(ctx context.Context, addr string, protocolDC int, label st
 func (d *Driver) dialTarget(ctx context.Context, role string) (*tap.Conn, error) {
 	t := d.st().target
 	return d.dial(ctx, t.Addr, t.ProtocolDC, fmt.Sprintf("dc%d %s", t.DC, role))
+}
+
+// maxExchanges bounds the key exchanges one step makes. A failed check (a
+// hostile or corrupted answer) aborts that exchange and its connection; a
+// fresh exchange on a new connection follows, up to this many in all, so a
+// server that keeps answering badly ends the step instead of looping.
+const maxExchanges = 8
+
+// exchange makes a key of kind on a connection from dial, starting afresh
+// on a new connection whenever a check fails. It returns the connection the
+// key was made on, which the caller closes.
+func (d *Driver) exchange(ctx context.Context, dial func(context.Context) (*tap.Conn, error), kind model.KeyKind, protocolDC int) (*tap.Conn, handshake.Result, error) {
+	for n := 1; ; n++ {
+		conn, err := dial(ctx)
+		if err != nil {
+			return nil, handshake.Result{}, err
+		}
+		res, err := d.handshake(ctx, conn, kind, protocolDC)
+		if err == nil {
+			return conn, res, nil
+		}
+		// Nothing more goes over a connection that carried a bad answer.
+		_ = conn.Close()
+		var ce *handshake.CheckError
+		if !errors.As(err, &ce) || ctx.Err() != nil {
+			return nil, res, err
+		}
+		if n == maxExchanges {
+			return nil, res, fmt.Errorf("%w (%d key exchanges in a row, each refused)", err, n)
+		}
+	}
 }
 
 func (d *Driver) handshake(ctx context.Context, conn transport.Conn, kind model.KeyKind, protocolDC int) (handshake.Result, error) {
@@ -125,15 +156,12 @@ func (d *Driver) ensurePerm(ctx context.Context) error {
 			md.Source = "given"
 		}
 	} else {
-		conn, err := d.dialTarget(ctx, "perm")
+		dial := func(ctx context.Context) (*tap.Conn, error) { return d.dialTarget(ctx, "perm") }
+		conn, res, err := d.exchange(ctx, dial, model.Permanent, s.target.ProtocolDC)
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
-		res, err := d.handshake(ctx, conn, model.Permanent, s.target.ProtocolDC)
-		if err != nil {
-			return err
-		}
+		_ = conn.Close()
 		d.syncClock(res.Offset)
 		perm, md.CreatedAt, md.Source = res.Key, d.now(), "generated"
 	}

@@ -9,6 +9,7 @@ import (
 	"tgpfs/model"
 	"tgpfs/proto/endpoints"
 	"tgpfs/proto/login"
+	"tgpfs/proto/tap"
 )
 
 // This file moves a login: auth.exportAuthorization to another DC, and the
@@ -33,15 +34,14 @@ func (d *Driver) Export(ctx context.Context, dc int) error {
 			return d.onCallErr(fmt.Errorf("auth.exportAuthorization(%d): %w", dc, err))
 		}
 		protocolDC := endpoints.MovedProtocolDCID(s.target.ProtocolDC, dc)
-		conn, err := d.dial(ctx, addr, protocolDC, fmt.Sprintf("dc%d perm", dc))
+		dial := func(ctx context.Context) (*tap.Conn, error) {
+			return d.dial(ctx, addr, protocolDC, fmt.Sprintf("dc%d perm", dc))
+		}
+		conn, permRes, err := d.exchange(ctx, dial, model.Permanent, protocolDC)
 		if err != nil {
 			return err
 		}
-		permRes, err := d.handshake(ctx, conn, model.Permanent, protocolDC)
 		_ = conn.Close()
-		if err != nil {
-			return err
-		}
 		lt, err := d.openTemp(ctx, dc, addr, protocolDC, permRes.Key, d.now())
 		if err != nil {
 			return err

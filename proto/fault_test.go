@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 
 	"tgpfs/internal/faultnet"
@@ -25,8 +26,9 @@ func faulty(opts Options, n int, f faultnet.Fault) (Options, *faultnet.Dialer) {
 }
 
 // A byte flipped inside encrypted_answer on the temp key's connection (dial
-// 1; dial 0 makes the permanent key) fails the SHA1 verdict, and no key is
-// made current; the next Connect succeeds on a clean connection.
+// 1; dial 0 makes the permanent key) fails the SHA1 verdict: that exchange is
+// abandoned with its connection, no key comes out of it, and a fresh
+// exchange on a new connection (dial 2) makes the key that is bound.
 func TestDriverCorruptedAnswer(t *testing.T) {
 	c := startCluster(t, localdc.Config{DCs: 1})
 	// Server stream: 4-byte frame length, then resPQ (20 + 64 bytes), then
@@ -34,30 +36,55 @@ func TestDriverCorruptedAnswer(t *testing.T) {
 	opts, fd := faulty(localOptions(c, 1), 1, faultnet.Fault{Kind: faultnet.CorruptRead, Offset: 212})
 	d := NewDriver(opts)
 	col := collect(d)
-	err := d.Connect(context.Background())
-	var ce *handshake.CheckError
-	if !errors.As(err, &ce) || ce.Name != handshake.CheckAnswerSHA1 {
-		t.Fatalf("connect: %v, want check %s", err, handshake.CheckAnswerSHA1)
-	}
-	if fd.Injected() != 1 {
-		t.Fatalf("%d faults fired", fd.Injected())
-	}
-	if _, ok := d.TempKey(); ok {
-		t.Fatal("a temp key is current after a failed handshake")
-	}
 	if err := d.Connect(context.Background()); err != nil {
-		t.Fatalf("second connect: %v", err)
+		t.Fatalf("connect: %v, want a fresh exchange after the corrupted one", err)
+	}
+	if fd.Injected() != 1 || fd.Dials() != 3 {
+		t.Fatalf("%d faults fired in %d dials, want 1 in 3", fd.Injected(), fd.Dials())
+	}
+	temp, ok := d.TempKey()
+	if !ok || !temp.Bound {
+		t.Fatal("no bound temp key after the retried exchange")
 	}
 	_ = d.Close()
 	<-col.done
-	var failed bool
+	var failed, made []model.Transcript
 	for _, ev := range col.all() {
-		if e, ok := ev.(model.HandshakeDone); ok && !e.Transcript.Passed() {
-			failed = e.Transcript.KeyID == 0 && e.Transcript.Err != ""
+		if e, ok := ev.(model.HandshakeDone); ok && e.Transcript.Kind == model.Temporary {
+			if e.Transcript.Passed() {
+				made = append(made, e.Transcript)
+			} else {
+				failed = append(failed, e.Transcript)
+			}
 		}
 	}
-	if !failed {
-		t.Fatal("no failed transcript reported")
+	if len(failed) != 1 || failed[0].KeyID != 0 || !strings.Contains(failed[0].Err, handshake.CheckAnswerSHA1) {
+		t.Fatalf("failed temp exchanges %+v, want one that failed %s and made no key", failed, handshake.CheckAnswerSHA1)
+	}
+	if len(made) != 1 || made[0].KeyID != temp.ID {
+		t.Fatalf("temp exchanges that passed: %+v, want the bound key's", made)
+	}
+}
+
+// A server that fails a check on every exchange ends the step after
+// maxExchanges exchanges, each on its own connection, with the check named.
+func TestDriverGivesUpOnEveryAnswerBad(t *testing.T) {
+	c := startCluster(t, localdc.Config{DCs: 1})
+	fd := &faultnet.Dialer{Plan: func(int) faultnet.Fault { return faultnet.Fault{Kind: faultnet.CorruptRead, Offset: 212} }}
+	opts := localOptions(c, 1)
+	opts.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return fd.DialContext(ctx, "tcp", addr) }
+	d := NewDriver(opts)
+	defer d.Close()
+	err := d.Connect(context.Background())
+	var ce *handshake.CheckError
+	if !errors.As(err, &ce) || ce.Name != handshake.CheckAnswerSHA1 || !strings.Contains(err.Error(), "8 key exchanges") {
+		t.Fatalf("connect: %v, want check %s after %d exchanges", err, handshake.CheckAnswerSHA1, maxExchanges)
+	}
+	if fd.Dials() != maxExchanges {
+		t.Fatalf("%d dials, want %d", fd.Dials(), maxExchanges)
+	}
+	if d.PermKey().ID != 0 {
+		t.Fatal("a permanent key came out of bad answers")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"tgpfs/model"
 	"tgpfs/proto/session"
+	"tgpfs/proto/tap"
 )
 
 // This file is the temporary keys: making one and binding it to the
@@ -61,7 +62,10 @@ func (d *Driver) endCurrent(how model.TempEnd, detail string) {
 // openTemp runs the temp-key exchange and the bind on a new connection to
 // addr. The key is bound to perm, made at permCreated (zero if unknown).
 func (d *Driver) openTemp(ctx context.Context, dc int, addr string, protocolDC int, perm crypto.AuthKey, permCreated time.Time) (*liveTemp, error) {
-	conn, err := d.dial(ctx, addr, protocolDC, fmt.Sprintf("dc%d temp", dc))
+	dial := func(ctx context.Context) (*tap.Conn, error) {
+		return d.dial(ctx, addr, protocolDC, fmt.Sprintf("dc%d temp", dc))
+	}
+	conn, res, err := d.exchange(ctx, dial, model.Temporary, protocolDC)
 	if err != nil {
 		return nil, err
 	}
@@ -71,10 +75,6 @@ func (d *Driver) openTemp(ctx context.Context, dc int, addr string, protocolDC i
 			_ = conn.Close()
 		}
 	}()
-	res, err := d.handshake(ctx, conn, model.Temporary, protocolDC)
-	if err != nil {
-		return nil, err
-	}
 	d.syncClock(res.Offset)
 	held := heldTemp{key: res.Key, salt: res.Salt, info: model.TempKey{
 		ID: model.KeyIDFromWire(res.Key.ID), DC: dc, ExpiresIn: d.opts.TempTTL, CreatedAt: d.now(), ExpiresAt: res.ExpiresAt,
@@ -105,7 +105,8 @@ func (d *Driver) openTemp(ctx context.Context, dc int, addr string, protocolDC i
 // bind runs auth.bindTempAuthKey and reads a failure by the real server's
 // rules (model.Classify): with ENCRYPTED_MESSAGE_INVALID, a permanent key
 // younger than model.PermYoung may not have reached every server yet, so
-// the bind is retried; an older one is reported as gone. Every failure is
+// the bind is retried for as long as the key is young (bindRetryWait); an
+// older one is reported as gone, as a *keysRefused. Every failure is
 // reported with its verdict.
 func (d *Driver) bind(ctx context.Context, sess *session.Session, temp model.TempKey, perm crypto.AuthKey, permCreated time.Time) (session.BindResult, error) {
 	s := d.st()
@@ -128,16 +129,80 @@ func (d *Driver) bind(ctx context.Context, sess *session.Session, temp model.Tem
 			fail.Advice = v.Advice
 		}
 		d.emit(fail)
-		if v.Kind != model.EncryptedMessageInvalid || !v.Retry {
+		if v.Kind != model.EncryptedMessageInvalid {
 			return session.BindResult{}, err
 		}
-		ks.Retried++
+		if !v.Retry {
+			return session.BindResult{}, &keysRefused{verdict: v, err: err}
+		}
+		t := time.NewTimer(bindRetryWait(ks.Retried, ks.PermAge))
 		select {
-		case <-time.After(time.Duration(ks.Retried) * 200 * time.Millisecond):
+		case <-t.C:
 		case <-ctx.Done():
+			t.Stop()
 			return session.BindResult{}, ctx.Err()
 		}
+		ks.Retried++
 	}
+}
+
+// The pace of bind retries with a young permanent key: doubling from
+// bindRetryFirst up to bindRetryMax, about ten binds in the key's first
+// minute.
+const (
+	bindRetryFirst = 250 * time.Millisecond
+	bindRetryMax   = 8 * time.Second
+	// bindAgeMargin keeps every retried bind's answer this far from the
+	// 60 s line, on whichever side: the DC dates the key from its own
+	// clock and its own moment of making it, so near the line the two
+	// sides could read the same age as young and old.
+	bindAgeMargin = time.Second
+)
+
+// bindRetryWait is the pause before the next bind of a permanent key age
+// old that was refused retried times already.
+func bindRetryWait(retried int, age time.Duration) time.Duration {
+	w := min(bindRetryFirst<<min(retried, 6), bindRetryMax)
+	if next := age + w; next > model.PermYoung-bindAgeMargin && next < model.PermYoung+bindAgeMargin {
+		w = model.PermYoung + bindAgeMargin - age
+	}
+	return w
+}
+
+// keysRefused is a bind refused in a way that means both keys must go:
+// ENCRYPTED_MESSAGE_INVALID with a permanent key 60 s old or of unknown age.
+type keysRefused struct {
+	verdict model.Verdict
+	err     error
+}
+
+func (e *keysRefused) Error() string { return e.err.Error() }
+func (e *keysRefused) Unwrap() error { return e.err }
+
+// bindNew is newTemp, and when the DC refuses the permanent key (the spec's
+// "drop both keys") and Options.ReplaceRefusedKeys allows it, it drops both
+// keys and binds a temporary key to a new permanent key, once. A key that
+// holds the login is never dropped here: that is the caller's to decide.
+func (d *Driver) bindNew(ctx context.Context) error {
+	err := d.newTemp(ctx)
+	var kr *keysRefused
+	if err == nil || !d.opts.ReplaceRefusedKeys || !errors.As(err, &kr) || kr.verdict.LoggedOut {
+		return err
+	}
+	d.dropPerm("both keys dropped: the DC refused the permanent key (" + kr.verdict.Type + ")")
+	if err := d.ensurePerm(ctx); err != nil {
+		return err
+	}
+	return d.newTemp(ctx)
+}
+
+// dropPerm forgets the permanent key and ends the current temporary key
+// with it; the next ensurePerm makes a new one.
+func (d *Driver) dropPerm(why string) {
+	d.endCurrent(model.Rotated, why)
+	d.update(func(s *state) {
+		s.perm, s.permMd, s.givenPerm, s.loggedIn = crypto.AuthKey{}, model.PermKey{}, false, false
+	})
 }
 
 // Rotate makes a new temp key and binds it. The old key stays valid on the
@@ -152,7 +217,7 @@ func (d *Driver) rotate(ctx context.Context) error {
 	if d.st().perm.Zero() {
 		return errors.New("not connected")
 	}
-	if err := d.newTemp(ctx); err != nil {
+	if err := d.bindNew(ctx); err != nil {
 		return err
 	}
 	d.connChanged(model.Connected, "")
