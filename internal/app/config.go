@@ -46,8 +46,15 @@ func TestPhone(dc int) string { return model.TestPhone(dc) }
 type Config struct {
 	// Env is --dc: "local" (or ""), "test" or "prod".
 	Env string
-	// DC is --dc-id, the home DC. A session's DC wins.
+	// DC is --dc-id, the home DC. A session's DC wins, except against
+	// --addr, which names the DC's own address.
 	DC int
+	// Addr is --addr, HOST:PORT of a running server (a `tgpfs dc`, or any
+	// MTProto server) to use instead of starting the embedded cluster;
+	// other DCs of it are found through help.getConfig. PubKey is
+	// --pubkey, the path of that server's RSA public key PEM.
+	Addr   string
+	PubKey string
 	// Transport is --transport; "" = intermediate. Proxy is --proxy
 	// (host:port:hexsecret or a tg://proxy link); "" = none.
 	Transport string
@@ -102,7 +109,8 @@ type App struct {
 	addr      string
 	phone     string // logged in at start; "" = nobody
 	sess      *sessions.Session
-	cluster   *Cluster // local DCs only
+	cluster   *Cluster // the embedded local DCs only
+	server    *server  // --addr: a running server instead of the cluster
 	warnings  []string
 }
 
@@ -116,7 +124,7 @@ func New(cfg Config) (*App, error) {
 		cfg.Clock = time.Now
 	}
 	a := &App{cfg: cfg}
-	for _, check := range []func() error{a.target, a.lifetime, a.local, a.loadSession, a.login, a.credentials} {
+	for _, check := range []func() error{a.target, a.remote, a.lifetime, a.local, a.loadSession, a.login, a.credentials} {
 		if err := check(); err != nil {
 			return nil, err
 		}
@@ -179,7 +187,7 @@ func (a *App) lifetime() error {
 // local validates the cluster the local DCs run as (for a dry run too, so
 // that it refuses what the real run refuses).
 func (a *App) local() error {
-	if a.env != endpoints.Local && a.cfg.Attach == nil {
+	if (a.env != endpoints.Local || a.server != nil) && a.cfg.Attach == nil {
 		return nil
 	}
 	if a.cfg.Attach != nil {
@@ -212,7 +220,7 @@ func (a *App) loadSession() error {
 		}
 		return &InputError{Name: "--session", Value: Redact(in), Reason: scrubbed(err, in)}
 	}
-	if s.DC >= 1 && s.DC <= 5 {
+	if s.DC >= 1 && s.DC <= 5 && a.server == nil {
 		a.cfg.DC = s.DC
 		if a.env == endpoints.Local {
 			if err := a.checkLocalDC("--session", s.DC); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -20,6 +21,9 @@ const localAddrPlaceholder = "127.0.0.1:(chosen at start)"
 // endpoint resolves where the driver connects. localAddr gives a running
 // cluster's address of a DC; nil before the cluster runs.
 func (a *App) endpoint(localAddr func(dc int) string) (endpoints.Endpoint, error) {
+	if a.server != nil {
+		return a.server.endpoint(a.cfg.DC), nil
+	}
 	opts := endpoints.ResolveOptions{IPv6: a.cfg.IPv6, Addr: a.addr}
 	if a.env == endpoints.Local {
 		opts.Addr = localAddrPlaceholder
@@ -42,13 +46,29 @@ func (a *App) WriteDryRun(w io.Writer, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	plan := endpoints.NewPlan(ep, a.transport, a.proxy, a.app, a.appErr)
+	plan := dryRun{Plan: endpoints.NewPlan(ep, a.transport, a.proxy, a.app, a.appErr), Server: "embedded cluster, started by tgpfs"}
+	switch {
+	case a.server != nil:
+		plan.Server = "running, given by --addr (tgpfs starts no DC)"
+	case a.env != endpoints.Local:
+		plan.Server = "Telegram"
+	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan)
 	}
-	return plan.WriteText(w)
+	if err := plan.WriteText(w); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%-16s %s\n", "server", plan.Server)
+	return err
+}
+
+// dryRun is the --dry-run document: the plan and who runs the server.
+type dryRun struct {
+	endpoints.Plan
+	Server string `json:"server"`
 }
 
 // Session is a running tgpfs: the local cluster (nil against real DCs) and
@@ -74,7 +94,7 @@ func (a *App) Start(ctx context.Context) (*Session, error) {
 	}
 	s := &Session{app: a, ctx: ctx}
 	var localAddr func(int) string
-	if a.env == endpoints.Local {
+	if a.env == endpoints.Local && a.server == nil {
 		s.Cluster = a.cfg.Attach
 		if s.Cluster == nil {
 			c, err := a.cluster.Start(ctx)

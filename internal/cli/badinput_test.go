@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"io/fs"
 	"net"
@@ -13,8 +15,19 @@ import (
 	"testing"
 	"time"
 
+	"tgpfs/proto/localdc"
 	"tgpfs/sessions"
 )
+
+// smallKeyPEM is a 1024-bit RSA public key: too small for RSA_PAD.
+func smallKeyPEM(t *testing.T) []byte {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return localdc.PublicKeyPEM(&k.PublicKey)
+}
 
 // badCase is one command line that must be refused as bad input.
 type badCase struct {
@@ -118,6 +131,9 @@ func TestBadInput(t *testing.T) {
 	)
 	app := map[string]string{"TG_APP_ID": "12345", "TG_APP_HASH": appHash}
 
+	small := write("small.pem", string(smallKeyPEM(t)))
+	pubkey := write("dc.pem", string(localdc.TestPublicKeyPEM()))
+
 	var cases []badCase
 	// The target flags, shared by the TUI and audit.
 	for _, cmd := range [][]string{nil, {"audit"}} {
@@ -125,6 +141,18 @@ func TestBadInput(t *testing.T) {
 			return badCase{args: append(append([]string{}, cmd...), args...), want: want}
 		}
 		cases = append(cases,
+			c(`--addr "127.0.0.1:1": needs --pubkey PEM`, "--addr", "127.0.0.1:1"),
+			c(`--pubkey "`+pubkey+`": goes with --addr`, "--pubkey", pubkey),
+			c(`--addr "nonsense": want HOST:PORT`, "--addr", "nonsense", "--pubkey", pubkey),
+			c(`--addr "127.0.0.1:0": want a port in 1..65535`, "--addr", "127.0.0.1:0", "--pubkey", pubkey),
+			c(`--addr "127.0.0.1:1": --dc test connects to Telegram's own addresses`, "--addr", "127.0.0.1:1", "--pubkey", pubkey, "--dc", "test"),
+			c(`--pubkey "`+missing+`": no such file`, "--addr", "127.0.0.1:1", "--pubkey", missing),
+			c(`--pubkey "`+notPEM+`": no PEM block`, "--addr", "127.0.0.1:1", "--pubkey", notPEM),
+			c("not a regular file (a directory)", "--addr", "127.0.0.1:1", "--pubkey", folder),
+			c("not a regular file (a FIFO)", "--addr", "127.0.0.1:1", "--pubkey", fifo),
+			c("a 1024-bit RSA key, want 2048 bits", "--addr", "127.0.0.1:1", "--pubkey", small),
+			c("--dc-id 10: want 1..9", "--addr", "127.0.0.1:1", "--pubkey", pubkey, "--dc-id", "10"),
+			c("--dc-id 10: want 1..9", "--addr", "127.0.0.1:1", "--pubkey", pubkey, "--dc-id", "10", "--dry-run"),
 			c("--ttl 0s: want 1s..", "--ttl", "0s"),
 			c("--ttl -5s: want 1s..", "--ttl", "-5s"),
 			c("--ttl 1.5s: want whole seconds", "--ttl", "1.5s"),

@@ -12,7 +12,9 @@ import (
 func addTargetFlags(cmd *cobra.Command, cfg *app.Config, dryRun *bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&cfg.Env, "dc", cfg.Env, "which DCs: local (embedded cluster), test or prod")
-	fs.IntVar(&cfg.DC, "dc-id", cfg.DC, "DC number to connect to (1..5; local: 1..3)")
+	fs.IntVar(&cfg.DC, "dc-id", cfg.DC, "DC number to connect to (1..5; local: 1..3; with --addr: the DC that address is, 1..9)")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "`HOST:PORT` of a running tgpfs dc or other MTProto server to use instead of starting the local DCs (with --pubkey)")
+	fs.StringVar(&cfg.PubKey, "pubkey", cfg.PubKey, "the --addr server's RSA public key, a `PEM` file (PKCS#1 or PKIX; tgpfs dc --pubkey-out writes it)")
 	fs.StringVar(&cfg.Transport, "transport", cfg.Transport, "MTProto transport: intermediate, abridged, padded or full")
 	fs.StringVar(&cfg.Proxy, "proxy", cfg.Proxy, "MTProxy as host:port:hexsecret or a tg://proxy link")
 	fs.BoolVar(&cfg.IPv6, "ipv6", cfg.IPv6, "use the DC's IPv6 address")

@@ -2,9 +2,16 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"tgpfs/proto/localdc"
 )
 
 func runTarget(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
@@ -90,5 +97,75 @@ func TestRootDryRun(t *testing.T) {
 	out, _, code = runTarget(t, nil, "--dc", "test", "--dc-id", "3", "--dry-run")
 	if code != 0 || !strings.Contains(out, "protocol dc id   10003") || !strings.Contains(out, "149.154.175.117:443") {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// runningDC starts a cluster the way `tgpfs dc` runs one and writes its
+// public key where --pubkey reads it.
+func runningDC(t *testing.T) (*localdc.Cluster, string) {
+	t.Helper()
+	c, err := localdc.Start(context.Background(), localdc.Config{DCs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	pem := filepath.Join(t.TempDir(), "dc.pem")
+	if err := os.WriteFile(pem, localdc.PublicKeyPEM(c.PublicKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return c, pem
+}
+
+// tgpfs's own client pointed at a running server with --addr and --pubkey:
+// audit's lifecycle and the TUI's snapshot both run against that server's
+// keys and addresses, and find its other DCs through help.getConfig.
+func TestClientThroughAddr(t *testing.T) {
+	c, pem := runningDC(t)
+	code, out, errOut := runSessionCLI("", nil, "audit", "--addr", c.Addr(3), "--pubkey", pem, "--dc-id", "3", "--json")
+	if code != ExitOK {
+		t.Fatalf("audit exit %d: %s\n%s", code, errOut, out)
+	}
+	rep := decodeAudit(t, out)
+	if !rep.OK || !rep.TempKey.Bound || len(rep.Dropped) != 1 {
+		t.Fatalf("audit through --addr: %+v", rep)
+	}
+	var held bool
+	for _, k := range c.PermKeys(3) {
+		held = held || k.ID.String() == rep.PermKey.ID
+	}
+	if !held {
+		t.Fatalf("DC 3 of the running server does not hold the audit's permanent key %s", rep.PermKey.ID)
+	}
+	if !strings.Contains(out, `"addr": "`+c.Addr(3)+`"`) {
+		t.Fatalf("audit target is not the --addr server:\n%s", out)
+	}
+
+	code, out, errOut = runSessionCLI("", nil, "--addr", c.Addr(2), "--pubkey", pem, "--snapshot-wait", "20s")
+	if code != ExitOK {
+		t.Fatalf("snapshot exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"local DC 2", "connected", "as Test", "Temporary key  ✓ bound"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snapshot through --addr lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A wrong --pubkey is found out by the handshake: the server's
+// fingerprints are none the client trusts, and nothing is bound.
+func TestClientThroughAddrWrongKey(t *testing.T) {
+	c, _ := runningDC(t)
+	other := filepath.Join(t.TempDir(), "other.pem")
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, localdc.PublicKeyPEM(&k.PublicKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runSessionCLI("", nil, "audit", "--addr", c.Addr(2), "--pubkey", other, "--json")
+	rep := decodeAudit(t, out)
+	if code != ExitFailure || rep.OK || !strings.Contains(out, "rsa_fingerprint_known") {
+		t.Fatalf("exit %d, report ok %v:\n%s", code, rep.OK, out)
 	}
 }
