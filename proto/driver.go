@@ -75,10 +75,11 @@ type Options struct {
 	Addrs map[int]string
 	// ReplaceRefusedKeys: when the DC refuses the permanent key in a bind
 	// (ENCRYPTED_MESSAGE_INVALID with a key 60 s old or of unknown age,
-	// pfs-protocol.md §5.1) and no login goes with it, drop both keys and
-	// bind a temporary key to a new permanent key at once, as a client
-	// with nobody to ask must (tgpfs audit). Unset, the failure is
-	// reported and the caller decides (the TUI asks, then ResetKeys).
+	// pfs-protocol.md §5.1), the driver made that key itself and no login
+	// goes with it, drop both keys and bind a temporary key to a new
+	// permanent key at once, as a client with nobody to ask must (tgpfs
+	// audit). Otherwise (unset, a key from PermKey, a login) the failure
+	// is reported and the caller decides (the TUI asks, then ResetKeys).
 	ReplaceRefusedKeys bool
 }
 

@@ -188,3 +188,23 @@ func TestDriverRecoversForgottenTempKey(t *testing.T) {
 		t.Fatalf("the DC holds %d temp keys of the permanent key, want the new one", len(keys))
 	}
 }
+
+// A permanent key the caller gave (a session's) is never replaced by the
+// driver: the refusal is the caller's to act on.
+func TestDriverKeepsGivenKeys(t *testing.T) {
+	c := startCluster(t, localdc.Config{DCs: 1})
+	opts := localOptions(c, 1)
+	opts.ReplaceRefusedKeys = true
+	opts.PermKey = make([]byte, 256)
+	opts.PermKey[0] = 1
+	d := NewDriver(opts)
+	defer d.Close()
+	err := d.Connect(context.Background())
+	var kr *keysRefused
+	if !errors.As(err, &kr) || !kr.verdict.DropKeys {
+		t.Fatalf("connect with a key the DC never saw: %v, want the keys refused", err)
+	}
+	if d.PermKey().Source != "given" {
+		t.Fatalf("perm key %+v, want the given one kept", d.PermKey())
+	}
+}

@@ -182,11 +182,12 @@ func (e *keysRefused) Unwrap() error { return e.err }
 // bindNew is newTemp, and when the DC refuses the permanent key (the spec's
 // "drop both keys") and Options.ReplaceRefusedKeys allows it, it drops both
 // keys and binds a temporary key to a new permanent key, once. A key that
-// holds the login is never dropped here: that is the caller's to decide.
+// holds the login, or that the caller gave (a session's), is never dropped
+// here: that is the caller's to decide.
 func (d *Driver) bindNew(ctx context.Context) error {
 	err := d.newTemp(ctx)
 	var kr *keysRefused
-	if err == nil || !d.opts.ReplaceRefusedKeys || !errors.As(err, &kr) || kr.verdict.LoggedOut {
+	if err == nil || !d.opts.ReplaceRefusedKeys || !errors.As(err, &kr) || kr.verdict.LoggedOut || d.st().givenPerm {
 		return err
 	}
 	d.dropPerm("both keys dropped: the DC refused the permanent key (" + kr.verdict.Type + ")")

@@ -79,6 +79,11 @@ type Config struct {
 	// LoginForms makes l open the real-DC login forms (phone, QR, bot
 	// token) on the local DCs too; they are always used on real DCs.
 	LoginForms bool
+	// ReplaceRefusedKeys lets the driver drop both keys and make new ones
+	// when the DC refuses a permanent key it made and no login goes with
+	// it (proto.Options.ReplaceRefusedKeys): for commands with nobody to
+	// ask (tgpfs audit); the TUI asks.
+	ReplaceRefusedKeys bool
 
 	// Cluster is the embedded cluster: its size and, for `tgpfs dc`,
 	// where it listens and what it keeps.

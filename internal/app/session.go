@@ -123,6 +123,8 @@ func (a *App) Start(ctx context.Context) (*Session, error) {
 		Proxy:      a.proxy,
 		Dial:       a.cfg.Dial,
 		Frames:     a.cfg.Frames,
+
+		ReplaceRefusedKeys: a.cfg.ReplaceRefusedKeys,
 	}
 	if c := s.Cluster; c != nil {
 		s.Target.ProtocolDC = c.ProtocolDC(ep.DC)

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +24,7 @@ type auditFlags struct {
 	dryRun  bool
 	asJSON  bool
 	timeout time.Duration
+	hold    time.Duration
 }
 
 // maxAuditTimeout bounds --timeout; a lifecycle takes seconds.
@@ -29,8 +33,11 @@ const maxAuditTimeout = 24 * time.Hour
 func newAuditCmd(stdio *IO) *cobra.Command {
 	cfg := app.Defaults()
 	cfg.TTL = time.Hour
-	// The audit makes keys and binds them; it logs nobody in.
+	// The audit makes keys and binds them; it logs nobody in. With nobody
+	// to ask, it follows the spec when the DC refuses a permanent key it
+	// made: both keys go, new ones are made and bound.
 	cfg.NoLogin = true
+	cfg.ReplaceRefusedKeys = true
 	var f auditFlags
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -41,6 +48,12 @@ temporary keys and prove they are gone by their -404. Prints each handshake
 message, the values that are not secret, every client-side security check
 as a verdict, and each step. With --dc local (the default) it starts the
 embedded cluster itself.
+
+With --hold D the session then stays up for D, as a long-running client's
+does: renewal on, help.getConfig once a second, recovering from what the DC
+does meanwhile (a temporary key forgotten early, a restart without state);
+SIGINT or SIGTERM ends the hold early and the report is printed. This is
+how tgpfs conform puts tgpfs's own client to its scenarios.
 
 Exit status 0 only when every check and step passed; 1 when one failed; 2
 for bad flags or a bad session. With --json stdout holds one JSON document.`,
@@ -53,7 +66,8 @@ for bad flags or a bad session. With --json stdout holds one JSON document.`,
 	fl := cmd.Flags()
 	fl.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "lifetime to ask for the temporary keys (expires_in)")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON document instead of text")
-	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long (0: never)")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up on the lifecycle after this long (0: never)")
+	fl.DurationVar(&f.hold, "hold", 0, "after the lifecycle, keep the session up this long with renewal on and a call a second (SIGINT/SIGTERM ends it)")
 	return cmd
 }
 
@@ -70,6 +84,7 @@ type auditReport struct {
 	OK         bool               `json:"ok"`
 	Error      string             `json:"error,omitempty"`
 	BindFailed []model.BindFailed `json:"bind_failures,omitempty"`
+	Hold       *auditHold         `json:"hold,omitempty"`
 }
 
 type auditTarget struct {
@@ -133,24 +148,38 @@ func runAudit(ctx context.Context, stdio *IO, cfg app.Config, f auditFlags) erro
 	if err := app.DurationIn("--timeout", f.timeout, 0, maxAuditTimeout, "0 waits as long as it takes"); err != nil {
 		return err
 	}
+	if err := app.DurationIn("--hold", f.hold, 0, maxHold, "0 ends after the lifecycle"); err != nil {
+		return err
+	}
 	if f.dryRun {
 		return a.WriteDryRun(stdio.Out, f.asJSON)
 	}
 	for _, w := range a.Warnings() {
 		warn(stdio, w)
 	}
+	// A signal ends the run with a report, not mid-line: during --hold it
+	// is the expected end.
+	stop, cancelStop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer cancelStop()
+	steps := stop
 	if f.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		steps, cancel = context.WithTimeout(stop, f.timeout)
 		defer cancel()
 	}
-	s, err := a.Start(ctx)
+	s, err := a.Start(stop)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
-	rep := auditLifecycle(ctx, s.Driver, s.Target)
+	rep := auditLifecycle(steps, s.Driver, s.Target, func(d *proto.Driver) *auditHold {
+		if f.hold <= 0 {
+			return nil
+		}
+		h := hold(stop, stop, d, f.hold)
+		return &h
+	})
 	if f.asJSON {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")
@@ -170,9 +199,10 @@ func runAudit(ctx context.Context, stdio *IO, cfg app.Config, f auditFlags) erro
 	return nil
 }
 
-// auditLifecycle runs the steps on d, a new driver for target, and gathers
+// auditLifecycle runs the steps on d, a new driver for target, then
+// holdFor (--hold; nil when not asked) once every step passed, and gathers
 // the report from its events. It closes d.
-func auditLifecycle(ctx context.Context, d *proto.Driver, t proto.Target) *auditReport {
+func auditLifecycle(ctx context.Context, d *proto.Driver, t proto.Target, holdFor func(*proto.Driver) *auditHold) *auditReport {
 	// Renewal stays paused: the audit does one rotation, on purpose.
 	d.SetRenewalPaused(true)
 	var (
@@ -220,6 +250,13 @@ func auditLifecycle(ctx context.Context, d *proto.Driver, t proto.Target) *audit
 			break
 		}
 	}
+	holdFrom := -1
+	if rep.Error == "" {
+		mu.Lock()
+		holdFrom = len(events)
+		mu.Unlock()
+		rep.Hold = holdFor(d)
+	}
 	perm := d.PermKey()
 	rep.PermKey = auditPermKey{ID: perm.ID.String(), Fingerprint: perm.Fingerprint, Source: perm.Source}
 	if k, ok := d.TempKey(); ok {
@@ -231,6 +268,18 @@ func auditLifecycle(ctx context.Context, d *proto.Driver, t proto.Target) *audit
 	}
 	_ = d.Close()
 	<-done
+	if rep.Hold != nil {
+		rep.Hold.countHold(events[holdFrom:])
+		st := auditStep{Name: "hold", OK: rep.Hold.EndedBound, DurationMS: rep.Hold.Seconds * 1000}
+		if !st.OK {
+			st.Err = "the session did not end with a bound temporary key"
+			if rep.Hold.LastErr != "" {
+				st.Err += ": " + rep.Hold.LastErr
+			}
+			rep.Error = st.Err
+		}
+		rep.Steps = append(rep.Steps, st)
+	}
 
 	for _, ev := range events {
 		switch e := ev.(type) {
@@ -257,7 +306,7 @@ func auditLifecycle(ctx context.Context, d *proto.Driver, t proto.Target) *audit
 	if rep.Handshake == nil && len(rep.Handshakes) > 0 {
 		rep.Handshake = &rep.Handshakes[0]
 	}
-	rep.OK = rep.Error == "" && len(rep.Steps) == len(steps)
+	rep.OK = rep.Error == "" && len(rep.Steps) >= len(steps)
 	for _, h := range rep.Handshakes {
 		for _, c := range h.Checks {
 			rep.OK = rep.OK && c.OK
@@ -365,9 +414,22 @@ func writeAuditText(w io.Writer, rep *auditReport) error {
 	if len(rep.Dropped) > 0 {
 		fmt.Fprintf(&b, "dropped        %s\n", strings.Join(rep.Dropped, ", "))
 	}
-	if rep.OK {
+	if rep.Hold != nil {
+		fmt.Fprintf(&b, "hold           %s\n", rep.Hold)
+	}
+	refused := 0
+	for _, h := range rep.Handshakes {
+		if h.Err != "" {
+			refused++
+		}
+	}
+	switch {
+	case rep.OK:
 		b.WriteString("\nPASS: every check and step passed\n")
-	} else {
+	case rep.Error == "" && refused > 0:
+		// The server is what failed: its answers did not pass the checks.
+		fmt.Fprintf(&b, "\nFAIL: %d key exchanges got answers that failed a check; tgpfs refused each and started afresh, and every step passed\n", refused)
+	default:
 		b.WriteString("\nFAIL\n")
 	}
 	_, err := io.WriteString(w, b.String())

@@ -196,6 +196,8 @@ func TestBadInput(t *testing.T) {
 
 		badCase{args: []string{"audit", "--timeout", "-1s"}, want: "--timeout -1s: want 0s..24h0m0s"},
 		badCase{args: []string{"audit", "--timeout", "48h"}, want: "--timeout 48h0m0s"},
+		badCase{args: []string{"audit", "--hold", "-1s"}, want: "--hold -1s: want 0s..24h0m0s"},
+		badCase{args: []string{"audit", "--hold", "x"}, want: `invalid argument "x" for "--hold"`},
 		badCase{args: []string{"audit", "extra"}, want: `unknown command "extra"`},
 		badCase{args: []string{"audit", "--phone", "9996621234"}, want: "unknown flag: --phone"},
 
