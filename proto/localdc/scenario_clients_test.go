@@ -118,15 +118,20 @@ func TestGotdUnderScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cl := clientOf(t, c.Report(), 17349)
-			for _, name := range tt.verdicts {
-				v, _ := cl.Verdict(name)
-				t.Logf("%s: %s %s", name, v.Result, v.Detail)
-				if v.Result != model.ResultOK {
-					t.Errorf("%s = %s, want ok", name, v.Result)
-				}
-			}
+			wantOK(t, clientOf(t, c.Report(), 17349), tt.verdicts)
 		})
+	}
+}
+
+// wantOK checks that cl came out ok on each of names, and logs the details.
+func wantOK(t testing.TB, cl model.ClientReport, names []model.VerdictName) {
+	t.Helper()
+	for _, name := range names {
+		v, _ := cl.Verdict(name)
+		t.Logf("%s: %s %s", name, v.Result, v.Detail)
+		if v.Result != model.ResultOK {
+			t.Errorf("%s = %s, want ok", name, v.Result)
+		}
 	}
 }
 
@@ -197,14 +202,7 @@ func TestDriverUnderScenarios(t *testing.T) {
 				_ = d.GetConfig(ctx) // -404: the driver renews
 				log.waitFor(t, "a new bind", func(ev model.ServerEvent) bool { return ev.Kind == model.SrvKeyBound && ev.KeyID != first.ID })
 			}
-			cl := clientOf(t, c.Report(), 7)
-			for _, name := range tt.verdicts {
-				v, _ := cl.Verdict(name)
-				t.Logf("%s: %s %s", name, v.Result, v.Detail)
-				if v.Result != model.ResultOK {
-					t.Errorf("%s = %s, want ok", name, v.Result)
-				}
-			}
+			wantOK(t, clientOf(t, c.Report(), 7), tt.verdicts)
 		})
 	}
 }
