@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ type dcFlags struct {
 	pubkeyOut string
 	force     bool
 	verbose   bool
+	report    string // --report: where the conformance report goes
+	scenarios bool   // --scenarios: list them and exit
+	verdicts  bool   // --verdicts: list them and exit
 }
 
 func newDCCmd(stdio *IO) *cobra.Command {
@@ -36,9 +40,19 @@ MTProto client at those addresses with the cluster's RSA public key
 (--pubkey-out writes it). Login uses Telegram's test-DC convention: phone
 99966XYYYY lives on DC X and its code is X five times; --bot registers bot
 tokens for auth.importBotAuthorization. Temporary keys are kept in memory
-only; --state keeps permanent keys and logins.`,
+only; --state keeps permanent keys and logins.
+
+The DC judges every client it sees by Telegram's PFS rules (--verdicts
+lists them); --scenario makes it probe them (--scenarios lists the
+probes); --report writes what it saw as JSON when it stops and on SIGUSR1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case f.scenarios:
+				return printScenarios(stdio.Out)
+			case f.verdicts:
+				return printVerdicts(stdio.Out)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runDC(ctx, stdio, cfg, f)
@@ -55,6 +69,10 @@ only; --state keeps permanent keys and logins.`,
 	fl.StringVar(&c.StatePath, "state", "", "keep permanent keys and logins in this file across restarts")
 	fl.StringArrayVar(&c.Bots, "bot", nil, "register the bot token `ID:SECRET[@DC]` for auth.importBotAuthorization, home DC 2 unless @DC (repeatable)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
+	fl.StringArrayVar(&c.Scenarios, "scenario", nil, "probe clients with `NAME[=DURATION][,NAME…]` (see --scenarios; repeatable)")
+	fl.StringVar(&f.report, "report", "", "write the conformance report (JSON) to this path when the DC stops and on SIGUSR1")
+	fl.BoolVar(&f.scenarios, "scenarios", false, "list the scenarios, one line each, and exit")
+	fl.BoolVar(&f.verdicts, "verdicts", false, "list the verdicts the DC judges clients by, one line each, and exit")
 	return cmd
 }
 
@@ -70,11 +88,18 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			return err
 		}
 	}
+	if f.report != "" {
+		if err := app.CheckReportPath(f.report); err != nil {
+			return err
+		}
+	}
 	c, err := dcs.Start(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	reports := notifyReport()
+	defer signal.Stop(reports)
 	// Subscribe before printing the addresses, so that -v misses nothing
 	// a client does after reading them.
 	var sub <-chan model.ServerEvent
@@ -95,19 +120,34 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			return err
 		}
 	}
-	bots := ""
+	extra := ""
 	if n := len(cfg.Bots); n > 0 {
-		bots = fmt.Sprintf(", %d bot token(s)", n)
+		extra = fmt.Sprintf(", %d bot token(s)", n)
+	}
+	if list := dcs.Scenarios(); len(list) > 0 {
+		names := make([]string, len(list))
+		for i, s := range list {
+			names[i] = s.String()
+		}
+		extra += ", scenarios " + strings.Join(names, ",")
 	}
 	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
-		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), bots)))
+		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), extra)))
 	for {
 		select {
 		case <-ctx.Done():
 			if err := c.Close(); err != nil {
 				return err
 			}
+			if err := finalReport(stdio, f.report, c.Report()); err != nil {
+				return err
+			}
 			return c.StateErr()
+		case <-reports:
+			// Asked for while running: a failure is said, not fatal.
+			if err := writeReport(f.report, c.Report()); err != nil {
+				fmt.Fprintln(stdio.Err, Line("tgpfs dc: "+err.Error()))
+			}
 		case ev, ok := <-sub:
 			if !ok {
 				sub = nil
