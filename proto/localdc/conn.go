@@ -52,7 +52,7 @@ func (s *serverConn) serve() {
 	_ = s.conn.SetReadDeadline(s.progress.Add(s.c.cfg.KeyExchangeTimeout))
 	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
 	if err != nil {
-		s.noteTimeout(err)
+		s.closedBy(err)
 		return
 	}
 	s.fc = fc
@@ -61,7 +61,7 @@ func (s *serverConn) serve() {
 		_ = s.conn.SetReadDeadline(s.deadline())
 		frame, err := s.fc.ReadFrame()
 		if err != nil {
-			s.noteTimeout(err)
+			s.closedBy(err)
 			return
 		}
 		err = s.handleFrame(frame.Buf)
@@ -94,10 +94,22 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-// noteTimeout counts a connection that ran out of KeyExchangeTimeout.
-func (s *serverConn) noteTimeout(err error) {
-	if !s.authed && errors.Is(err, os.ErrDeadlineExceeded) {
+// closedBy notes why reading ended on a connection that has not
+// authenticated: a KeyExchangeTimeout is counted, and bytes no client of
+// any transport sends are an event, so that tgpfs dc -v explains a client
+// that could not even start a key exchange. A peer that just went away is
+// neither.
+func (s *serverConn) closedBy(err error) {
+	switch {
+	case s.authed:
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.timedOut()
+	case errors.Is(err, errTransport), errors.Is(err, errFrameTooBig), errors.Is(err, errFrameShort), errors.Is(err, errFrameCheck):
+		transport := "transport"
+		if s.fc != nil {
+			transport = s.fc.name
+		}
+		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed, Detail: transport + ": " + err.Error() + ", connection closed"})
 	}
 }
 

@@ -34,7 +34,10 @@
 // under a key the DC holds) are capped apart from the others
 // (Config.MaxUnauthPerDC), the oldest making room for a new one, and are
 // closed Config.KeyExchangeTimeout after their last progress; so idle or
-// trickling sockets cannot lock out clients that have keys.
+// trickling sockets cannot lock out clients that have keys. What a
+// connection sends before it authenticates that no client sends (a
+// refused key exchange step, a frame over the bound or under its header,
+// an unknown transport) is a model.SrvHandshakeFailed event that says so.
 //
 // # Never stricter than Telegram
 //

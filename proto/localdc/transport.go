@@ -54,10 +54,13 @@ type frameConn struct {
 	fullSeq    uint32 // full transport: the seq_no the next client frame must carry
 }
 
+// Framing errors: the peer sent something no client of any transport
+// sends. Each closes the connection.
 var (
 	errFrameTooBig = errors.New("frame too big")
 	errFrameShort  = errors.New("frame too short")
 	errFrameCheck  = errors.New("frame check failed")
+	errTransport   = errors.New("unknown transport")
 )
 
 // detectTransport tells the codec from the first bytes a client sends, as
@@ -117,7 +120,7 @@ func detectTransport(rw io.ReadWriter, maxFrame int) (*frameConn, error) {
 	case codec.PaddedIntermediateClientStart:
 		fc.set(transportPadded)
 	default:
-		return nil, fmt.Errorf("obfuscated2: unknown protocol tag %x", md.Protocol)
+		return nil, fmt.Errorf("%w: obfuscated2 header names protocol tag %x", errTransport, md.Protocol)
 	}
 	return fc, nil
 }
@@ -186,7 +189,7 @@ func (f *frameConn) ReadFrame() (*bin.Buffer, error) {
 		n = int(total - fullOverhead)
 	}
 	if n > f.maxFrame {
-		return nil, fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
+		return nil, fmt.Errorf("%w: %d bytes, over the %d-byte bound", errFrameTooBig, n, f.maxFrame)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: empty frame", errFrameShort)
