@@ -9,8 +9,6 @@ package sessions
 
 import (
 	"crypto/sha1" // #nosec G505 -- auth_key_id is defined with SHA1
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"strconv"
@@ -129,13 +127,9 @@ func KeyIDOf(key []byte) model.KeyID {
 	return model.KeyIDFromWire(w)
 }
 
-// FingerprintOf is tgpfs's fingerprint of a key: the first 8 bytes of
-// SHA256(key) in hex. Unlike the key id it is not sent on the wire, so it
-// can be compared across tools without revealing which packets a key made.
-func FingerprintOf(key []byte) string {
-	sum := sha256.Sum256(key)
-	return hex.EncodeToString(sum[:8])
-}
+// FingerprintOf is tgpfs's fingerprint of a key (model.Fingerprint: the
+// first 8 bytes of SHA256(key) in hex).
+func FingerprintOf(key []byte) string { return model.Fingerprint(key) }
 
 // clone returns a deep copy, so a caller changing fields for a conversion
 // does not touch the session it loaded.
