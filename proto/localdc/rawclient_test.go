@@ -215,7 +215,7 @@ func (c *rawClient) await(msgID int64) answer {
 			if p.MsgID == msgID {
 				return answer{service: m.Data()}
 			}
-		case mt.FutureSaltsTypeID:
+		case mt.FutureSaltsTypeID, mt.DestroySessionOkTypeID, mt.DestroySessionNoneTypeID:
 			return answer{service: m.Data()}
 		}
 	}
