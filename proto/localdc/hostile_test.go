@@ -63,7 +63,7 @@ func TestAcceptBackoffRecovers(t *testing.T) {
 		}
 		close(events)
 	}()
-	rc := permClient(t, c) // waits in the backlog until Accept works
+	rc := quickClient(t, c, 1) // waits in the backlog until Accept works
 	rc.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
 
 	var kinds []model.ServerEventKind
@@ -238,7 +238,7 @@ func emfileChild() {
 // are never the ones to go.
 func TestIdleSocketsDoNotLockOut(t *testing.T) {
 	c := startCluster(t, Config{DCs: 1, MaxConnsPerDC: 8, MaxUnauthPerDC: 4})
-	keyed := []*rawClient{permClient(t, c), permClient(t, c), permClient(t, c)}
+	keyed := []*rawClient{quickClient(t, c, 1), quickClient(t, c, 1), quickClient(t, c, 1)}
 	var idle []net.Conn
 	for i := range 40 {
 		nc, err := net.Dial("tcp", c.Addr(1))
@@ -253,7 +253,7 @@ func TestIdleSocketsDoNotLockOut(t *testing.T) {
 	}
 	waitStats(t, c, "the idle sockets accepted", func(st ConnStats) bool { return st.Evicted >= 40-4 })
 	// A new client gets in and makes a key; the keyed ones still work.
-	late := permClient(t, c)
+	late := quickClient(t, c, 1)
 	late.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
 	for _, rc := range keyed {
 		rc.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})

@@ -236,7 +236,7 @@ func TestUnknownKeyGets404AndKeepsOthersWorking(t *testing.T) {
 // read it so; in rpc_result, mtcute logs an error for it).
 func TestDestroySessionAnsweredDirectly(t *testing.T) {
 	c := startCluster(t, Config{})
-	rc := permClient(t, c)
+	rc := quickClient(t, c, 1)
 	mine := rc.sess
 	rc.sess = mine + 1 // another session of the same key
 	rc.call(&mt.PingRequest{PingID: 1})
