@@ -183,10 +183,13 @@ const (
 	SrvExport
 	SrvImport
 	SrvRPCError
+	SrvAcceptFailing   // accepting connections fails; the DC retries with backoff
+	SrvAcceptRecovered // accepting connections works again
+	SrvHandshakeFailed // a key exchange step was refused; Detail names the step and the reason
 )
 
 func (k ServerEventKind) String() string {
-	return [...]string{"key made", "bound", "dropped", "expired", "-404", "login", "logout", "export", "import", "rpc error"}[k]
+	return [...]string{"key made", "bound", "dropped", "expired", "-404", "login", "logout", "export", "import", "rpc error", "accept failing", "accept recovered", "refused"}[k]
 }
 
 // ServerEvent is one thing a local DC did, from its event stream.

@@ -1,22 +1,9 @@
-// Package localdc is an embedded cluster of local Telegram data centres: a
-// real MTProto 2.0 server that follows Telegram's Perfect Forward Secrecy
-// rules (https://core.telegram.org/api/pfs), so that clients can be shown
-// and tested against them without reaching Telegram.
-//
-// Each DC listens on its own loopback port, makes permanent and temporary
-// auth keys, forgets temporary keys when they expire (transport error
-// -404), lets an unbound temporary key call nothing but the bind and two
-// help methods (401 AUTH_KEY_PERM_EMPTY), checks every field of
-// auth.bindTempAuthKey, and logs users in by the test-DC phone convention.
-// All DCs share one account store, so an authorization can be exported from
-// one DC and imported on another.
 package localdc
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -44,9 +31,22 @@ type Config struct {
 	// p_q_inner_data_*_dc, as Telegram's test DCs do. By default DC n
 	// expects n.
 	TestDCIDs bool
-	// MaxConnsPerDC bounds open connections per DC (default 128); more
-	// get transport error -429 and are closed.
+	// MaxConnsPerDC bounds open connections per DC (default 128). When it
+	// is reached, a new connection closes the oldest one that has not
+	// authenticated yet; when every open connection has, the new one gets
+	// transport error -429 and is closed.
 	MaxConnsPerDC int
+	// MaxUnauthPerDC bounds the connections per DC that have not
+	// authenticated yet (default MaxConnsPerDC/2, at least 1); a new one
+	// past it closes the oldest. A connection authenticates by finishing a
+	// key exchange or by sending a frame under a key the DC holds, so idle
+	// or slow sockets cannot crowd out clients that have keys.
+	MaxUnauthPerDC int
+	// KeyExchangeTimeout closes a connection that has not authenticated
+	// this long after it was accepted, or after the last key exchange step
+	// the DC answered on it (default 30 s). Authenticated connections have
+	// IdleTimeout instead.
+	KeyExchangeTimeout time.Duration
 	// MaxFrame bounds a transport frame in bytes (default 1 MiB).
 	MaxFrame int
 	// IdleTimeout closes a connection that sends nothing for this long
@@ -61,6 +61,10 @@ type Config struct {
 	Bots map[string]int
 	// Faults injects Telegram's error answers for client tests.
 	Faults Faults
+
+	// wrapListener, in tests, wraps each DC's listener (an Accept that
+	// fails on purpose).
+	wrapListener func(net.Listener) net.Listener
 }
 
 // Faults are answers a real DC gives under conditions a local one never
@@ -86,6 +90,7 @@ const (
 	defaultDCs         = 3
 	defaultMaxTTL      = 24 * time.Hour
 	defaultMaxConns    = 128
+	defaultKXTimeout   = 30 * time.Second
 	defaultMaxFrame    = 1 << 20
 	defaultIdleTimeout = 10 * time.Minute
 	defaultSweepEvery  = time.Second
@@ -103,6 +108,9 @@ type Cluster struct {
 	hub    *hub
 	cipher crypto.Cipher
 	msgIDs *proto.MessageIDGen
+	// methods is the API the DCs serve, built from every feature's
+	// methods at Start.
+	methods methodTable
 
 	mu      sync.Mutex
 	dcs     []*dcServer
@@ -134,7 +142,7 @@ type dcServer struct {
 	ln         net.Listener
 	addr       string
 	keys       map[model.KeyID]*authKey // guarded by Cluster.mu
-	conns      map[net.Conn]struct{}    // guarded by Cluster.mu
+	conns      connTable                // guarded by Cluster.mu
 	floodLeft  int                      // guarded by Cluster.mu
 }
 
@@ -153,6 +161,12 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.MaxConnsPerDC <= 0 {
 		cfg.MaxConnsPerDC = defaultMaxConns
 	}
+	if cfg.MaxUnauthPerDC <= 0 {
+		cfg.MaxUnauthPerDC = max(1, cfg.MaxConnsPerDC/2)
+	}
+	if cfg.KeyExchangeTimeout <= 0 {
+		cfg.KeyExchangeTimeout = defaultKXTimeout
+	}
 	if cfg.MaxFrame <= 0 {
 		cfg.MaxFrame = defaultMaxFrame
 	}
@@ -170,7 +184,12 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if now == nil {
 		now = time.Now
 	}
+	methods, err := newMethodTable(features()...)
+	if err != nil {
+		return nil, fmt.Errorf("local DC method table: %w", err)
+	}
 	c := &Cluster{
+		methods: methods,
 		cfg:     cfg,
 		key:     key,
 		fp:      crypto.RSAFingerprint(&key.PublicKey),
@@ -196,13 +215,16 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 			c.cancel()
 			return nil, fmt.Errorf("listen dc %d: %w", id, err)
 		}
+		if cfg.wrapListener != nil {
+			ln = cfg.wrapListener(ln)
+		}
 		pid := id
 		if cfg.TestDCIDs {
 			pid += 10000
 		}
 		c.dcs = append(c.dcs, &dcServer{
 			id: id, protocolID: pid, ln: ln, addr: ln.Addr().String(),
-			keys: make(map[model.KeyID]*authKey), conns: make(map[net.Conn]struct{}),
+			keys: make(map[model.KeyID]*authKey), conns: newConnTable(),
 			floodLeft: cfg.Faults.TransportFloodCount,
 		})
 	}
@@ -339,9 +361,7 @@ func (c *Cluster) shutdown() {
 	c.mu.Lock()
 	c.closed = true
 	for _, d := range c.dcs {
-		for conn := range d.conns {
-			_ = conn.Close()
-		}
+		d.conns.closeAll()
 	}
 	c.mu.Unlock()
 	c.hub.close()
@@ -365,51 +385,6 @@ func (c *Cluster) emit(ev model.ServerEvent) {
 		ev.At = c.now()
 	}
 	c.hub.publish(ev)
-}
-
-func (c *Cluster) acceptLoop(d *dcServer) {
-	defer c.wg.Done()
-	for {
-		conn, err := d.ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return
-		}
-		c.mu.Lock()
-		if c.closed {
-			c.mu.Unlock()
-			_ = conn.Close()
-			return
-		}
-		flood := len(d.conns) >= c.cfg.MaxConnsPerDC || d.floodLeft > 0
-		if d.floodLeft > 0 {
-			d.floodLeft--
-		}
-		d.conns[conn] = struct{}{}
-		c.mu.Unlock()
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			defer func() {
-				c.mu.Lock()
-				delete(d.conns, conn)
-				c.mu.Unlock()
-				_ = conn.Close()
-			}()
-			// As net/http does: a bug reached by one client's input must
-			// end that connection, not the whole cluster.
-			defer func() {
-				if r := recover(); r != nil {
-					c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvRPCError, Detail: fmt.Sprintf("connection handler panic: %v", r)})
-				}
-			}()
-			sc := &serverConn{c: c, d: d, conn: conn, flood: flood}
-			sc.serve()
-		}()
-	}
 }
 
 // sweepLoop forgets expired temporary keys and stale export tokens.

@@ -1,14 +1,12 @@
 package localdc
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -20,10 +18,6 @@ import (
 	"tgpfs/model"
 )
 
-// headerTimeout bounds how long a new connection may take to send its
-// transport header.
-const headerTimeout = 30 * time.Second
-
 // maxContainerMessages is the most messages a msg_container may hold.
 const maxContainerMessages = 1024
 
@@ -31,10 +25,16 @@ const maxContainerMessages = 1024
 // frame, handles it and writes the answers, so nothing here needs locking
 // except the cluster state it touches.
 type serverConn struct {
-	c     *Cluster
-	d     *dcServer
-	conn  net.Conn
-	flood bool
+	c    *Cluster
+	d    *dcServer
+	conn net.Conn
+	slot *connSlot // the DC's record of this connection
+	// authed: the connection made a key or sent a frame under a key the
+	// DC holds (see Config.KeyExchangeTimeout).
+	authed bool
+	// progress is when an unauthenticated connection last got somewhere:
+	// accepted, or a key exchange step answered.
+	progress time.Time
 
 	fc *frameConn
 	x  serverExchange
@@ -48,32 +48,81 @@ type serverConn struct {
 var errMalformed = errors.New("malformed frame")
 
 func (s *serverConn) serve() {
-	_ = s.conn.SetReadDeadline(time.Now().Add(headerTimeout))
+	s.progress = s.slot.accepted
+	_ = s.conn.SetReadDeadline(s.progress.Add(s.c.cfg.KeyExchangeTimeout))
+	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
+	if err != nil {
+		s.closedBy(err)
+		return
+	}
+	s.fc = fc
+	s.x = serverExchange{dc: s.d.protocolID, key: s.c.key, fp: s.c.fp, now: s.c.now}
+	for {
+		_ = s.conn.SetReadDeadline(s.deadline())
+		frame, err := s.fc.ReadFrame()
+		if err != nil {
+			s.closedBy(err)
+			return
+		}
+		err = s.handleFrame(frame.Buf)
+		releaseFrame(frame)
+		if err != nil {
+			return
+		}
+	}
+}
+
+// deadline is when the connection is closed unless its next frame has
+// arrived: IdleTimeout from now; KeyExchangeTimeout from its last progress
+// while it has not authenticated (a socket that trickles bytes never makes
+// progress); earlier if a ping_delay_disconnect asks for it.
+func (s *serverConn) deadline() time.Time {
+	d := time.Now().Add(s.c.cfg.IdleTimeout)
+	if !s.authed {
+		d = earliest(d, s.progress.Add(s.c.cfg.KeyExchangeTimeout))
+	}
+	if !s.disconnectAt.IsZero() {
+		d = earliest(d, s.disconnectAt)
+	}
+	return d
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// closedBy notes why reading ended on a connection that has not
+// authenticated: a KeyExchangeTimeout is counted, and bytes no client of
+// any transport sends are an event, so that tgpfs dc -v explains a client
+// that could not even start a key exchange. A peer that just went away is
+// neither.
+func (s *serverConn) closedBy(err error) {
+	switch {
+	case s.authed:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.timedOut()
+	case errors.Is(err, errTransport), errors.Is(err, errFrameTooBig), errors.Is(err, errFrameShort), errors.Is(err, errFrameCheck):
+		transport := "transport"
+		if s.fc != nil {
+			transport = s.fc.name
+		}
+		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed, Detail: transport + ": " + err.Error() + ", connection closed"})
+	}
+}
+
+// refuse answers a connection the DC has no room for with transport error
+// -429, in the client's framing once its transport header has come.
+func (s *serverConn) refuse() {
+	_ = s.conn.SetReadDeadline(time.Now().Add(min(refuseTimeout, s.c.cfg.KeyExchangeTimeout)))
 	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
 	if err != nil {
 		return
 	}
-	s.fc = fc
-	if s.flood {
-		_ = s.fc.writeTransportError(codec.CodeTransportFlood)
-		return
-	}
-	s.x = serverExchange{dc: s.d.protocolID, key: s.c.key, fp: s.c.fp, now: s.c.now}
-	b := new(bin.Buffer)
-	for {
-		deadline := time.Now().Add(s.c.cfg.IdleTimeout)
-		if !s.disconnectAt.IsZero() && s.disconnectAt.Before(deadline) {
-			deadline = s.disconnectAt
-		}
-		_ = s.conn.SetReadDeadline(deadline)
-		b.Reset()
-		if err := s.fc.Read(b); err != nil {
-			return
-		}
-		if err := s.handleFrame(b.Buf); err != nil {
-			return
-		}
-	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
+	_ = fc.writeTransportError(codec.CodeTransportFlood)
 }
 
 // handleFrame handles one transport frame. A returned error closes the
@@ -90,26 +139,16 @@ func (s *serverConn) handleFrame(frame []byte) error {
 }
 
 // handleUnencrypted runs one step of a key exchange:
-// auth_key_id = 0 | msg_id | length | body.
+// auth_key_id = 0 | msg_id | length | body. A refused step is answered
+// with its transport error and reported as an event naming the step and
+// the reason, then the connection closes.
 func (s *serverConn) handleUnencrypted(frame []byte) error {
-	if len(frame) < 20 {
-		return fmt.Errorf("%w: unencrypted message of %d bytes", errMalformed, len(frame))
-	}
-	msgID := int64(binary.LittleEndian.Uint64(frame[8:]))
-	n := int(binary.LittleEndian.Uint32(frame[16:]))
-	// Padded intermediate may leave up to 15 random bytes after the body.
-	if n > len(frame)-20 || msgID%4 != 0 {
-		_ = s.fc.writeTransportError(codec.CodeAuthKeyNotFound)
-		return fmt.Errorf("%w: unencrypted message header", errMalformed)
-	}
-	answer, made, err := s.x.handle(frame[20 : 20+n])
+	answer, made, err := s.exchangeStep(frame)
 	if err != nil {
-		code := int32(codec.CodeAuthKeyNotFound)
-		var xe *exchangeError
-		if errors.As(err, &xe) {
-			code = xe.code
-		}
-		_ = s.fc.writeTransportError(code)
+		xe := asExchangeError(err)
+		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed,
+			Detail: xe.Error() + " over " + s.fc.name})
+		_ = s.fc.writeTransportError(xe.code)
 		return err
 	}
 	var body bin.Buffer
@@ -121,12 +160,32 @@ func (s *serverConn) handleUnencrypted(frame []byte) error {
 	if err := out.Encode(&b); err != nil {
 		return fmt.Errorf("encode unencrypted message: %w", err)
 	}
+	s.progress = time.Now()
 	// The key must exist before the client hears dh_gen_ok: it may use it
 	// on another connection at once.
 	if made != nil {
-		s.c.addKey(s.d, made)
+		s.c.addKey(s.d, made, s.fc.name)
+		s.authenticate()
 	}
 	return s.fc.Write(&b)
+}
+
+// exchangeStep checks an unencrypted message's envelope and runs the key
+// exchange step it carries.
+func (s *serverConn) exchangeStep(frame []byte) (bin.Encoder, *madeKey, error) {
+	if len(frame) < 20 {
+		return nil, nil, refused("message", refuseEnvelope, "%d bytes, under the 20-byte header", len(frame))
+	}
+	msgID := int64(binary.LittleEndian.Uint64(frame[8:]))
+	n := int64(binary.LittleEndian.Uint32(frame[16:]))
+	// Padded intermediate may leave up to 15 random bytes after the body.
+	if n > int64(len(frame)-20) {
+		return nil, nil, refused("message", refuseEnvelope, "message_data_length %d in a %d-byte frame", n, len(frame))
+	}
+	if msgID%4 != 0 {
+		return nil, nil, refused("message", refuseEnvelope, "msg_id %#x not divisible by 4", msgID)
+	}
+	return s.x.handle(frame[20 : 20+n])
 }
 
 // handleEncrypted decrypts an MTProto 2.0 message and handles it.
@@ -151,6 +210,7 @@ func (s *serverConn) handleEncrypted(id model.KeyID, frame []byte) error {
 	if len(msg.MessageDataWithPadding)-int(msg.MessageDataLen) < 12 {
 		return fmt.Errorf("%w: padding under 12 bytes", errMalformed)
 	}
+	s.authenticate()
 	return s.handleMessage(k, msg)
 }
 
@@ -198,202 +258,4 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 		}
 	}
 	return s.dispatch(inMsg{key: k, sess: sess, msgID: msg.MessageID, seqNo: msg.SeqNo, body: msg.Data()})
-}
-
-// Service message constructors the DC acts on or ignores.
-const (
-	idMsgsAck      = 0x62d6b459
-	idHTTPWait     = 0x9299359f
-	idMsgsStateReq = 0xda69fb52
-	idMsgResendReq = 0x7d861a08
-	idMsgsStateInf = 0x04deb57d
-	idMsgsAllInfo  = 0x8cc0d131
-)
-
-// dispatch handles one message body: a service message, a container, gzip,
-// or an API call.
-func (s *serverConn) dispatch(m inMsg) error {
-	b := &bin.Buffer{Buf: m.body}
-	id, err := b.PeekID()
-	if err != nil {
-		return fmt.Errorf("%w: empty message", errMalformed)
-	}
-	contentRelated := m.seqNo%2 == 1
-	bad := func(code int) error {
-		return s.send(m.key, m.sess, false, &mt.BadMsgNotification{BadMsgID: m.msgID, BadMsgSeqno: int(m.seqNo), ErrorCode: code})
-	}
-	switch id {
-	case proto.MessageContainerTypeID:
-		if m.nested {
-			return bad(badContainer)
-		}
-		if contentRelated {
-			return bad(badSeqNoEvenExpected)
-		}
-		return s.container(m, b)
-	case proto.GZIPTypeID:
-		inner, err := gunzip(b, s.c.cfg.MaxFrame*4)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errMalformed, err)
-		}
-		m.body = inner
-		return s.dispatch(m)
-	case idMsgsAck:
-		if contentRelated {
-			return bad(badSeqNoEvenExpected)
-		}
-		return nil
-	case idHTTPWait, idMsgsStateReq, idMsgResendReq, idMsgsStateInf, idMsgsAllInfo:
-		return nil
-	case mt.PingRequestTypeID:
-		var r mt.PingRequest
-		if err := r.Decode(b); err != nil {
-			return fmt.Errorf("%w: ping: %v", errMalformed, err)
-		}
-		return s.send(m.key, m.sess, true, &mt.Pong{MsgID: m.msgID, PingID: r.PingID})
-	case mt.PingDelayDisconnectRequestTypeID:
-		var r mt.PingDelayDisconnectRequest
-		if err := r.Decode(b); err != nil {
-			return fmt.Errorf("%w: ping_delay_disconnect: %v", errMalformed, err)
-		}
-		// The DC closes the connection disconnect_delay seconds after the
-		// last such ping unless another one comes.
-		s.disconnectAt = time.Now().Add(time.Duration(r.DisconnectDelay) * time.Second)
-		return s.send(m.key, m.sess, true, &mt.Pong{MsgID: m.msgID, PingID: r.PingID})
-	case mt.GetFutureSaltsRequestTypeID:
-		var r mt.GetFutureSaltsRequest
-		if err := r.Decode(b); err != nil {
-			return fmt.Errorf("%w: get_future_salts: %v", errMalformed, err)
-		}
-		now := int(s.c.now().Unix())
-		// One salt per key that never rotates: a local DC has no reason
-		// to, and clients must handle any valid answer.
-		return s.send(m.key, m.sess, true, &mt.FutureSalts{ReqMsgID: m.msgID, Now: now,
-			Salts: []mt.FutureSalt{{ValidSince: now - 60, ValidUntil: now + 24*3600, Salt: m.key.salt}}})
-	case mt.DestroySessionRequestTypeID:
-		var r mt.DestroySessionRequest
-		if err := r.Decode(b); err != nil {
-			return fmt.Errorf("%w: destroy_session: %v", errMalformed, err)
-		}
-		var res bin.Encoder = &mt.DestroySessionNone{SessionID: r.SessionID}
-		if s.c.destroySession(m.key, r.SessionID) {
-			res = &mt.DestroySessionOk{SessionID: r.SessionID}
-		}
-		return s.result(m, res)
-	case mt.RPCDropAnswerRequestTypeID:
-		return s.result(m, &mt.RPCAnswerUnknown{})
-	}
-	if !contentRelated {
-		return bad(badSeqNoOddExpected)
-	}
-	res, err := s.call(m, b)
-	if err != nil {
-		return err
-	}
-	return s.result(m, res)
-}
-
-// container handles msg_container: each inner message gets the msg_id
-// checks of a message of its own.
-func (s *serverConn) container(m inMsg, b *bin.Buffer) error {
-	var c proto.MessageContainer
-	if err := c.Decode(b); err != nil || len(c.Messages) > maxContainerMessages {
-		return s.send(m.key, m.sess, false, &mt.BadMsgNotification{BadMsgID: m.msgID, BadMsgSeqno: int(m.seqNo), ErrorCode: badContainer})
-	}
-	now := s.c.now()
-	for _, in := range c.Messages {
-		code := 0
-		if in.ID >= m.msgID {
-			code = badContainer
-		}
-		s.c.mu.Lock()
-		if code == 0 {
-			code = m.sess.checkMsgID(in.ID, now)
-			if in.ID == m.msgID {
-				code = badMsgIDDuplicate
-			}
-			if code == 0 {
-				m.sess.remember(in.ID)
-			}
-		}
-		s.c.mu.Unlock()
-		if code < 0 {
-			continue
-		}
-		if code > 0 {
-			if err := s.send(m.key, m.sess, false, &mt.BadMsgNotification{BadMsgID: in.ID, BadMsgSeqno: in.SeqNo, ErrorCode: code}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := s.dispatch(inMsg{key: m.key, sess: m.sess, msgID: in.ID, seqNo: int32(in.SeqNo), body: in.Body, nested: true}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func isContainer(body []byte) bool {
-	id, err := (&bin.Buffer{Buf: body}).PeekID()
-	return err == nil && id == proto.MessageContainerTypeID
-}
-
-// gunzip unpacks gzip_packed, refusing more than limit bytes of output.
-func gunzip(b *bin.Buffer, limit int) ([]byte, error) {
-	if err := b.ConsumeID(proto.GZIPTypeID); err != nil {
-		return nil, err
-	}
-	packed, err := b.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("gzip_packed: %w", err)
-	}
-	r, err := gzip.NewReader(bytes.NewReader(packed))
-	if err != nil {
-		return nil, fmt.Errorf("gzip_packed: %w", err)
-	}
-	out, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	if err != nil {
-		return nil, fmt.Errorf("gzip_packed: %w", err)
-	}
-	if len(out) > limit {
-		return nil, fmt.Errorf("gzip_packed: more than %d bytes unpacked", limit)
-	}
-	return out, nil
-}
-
-// result answers an RPC call with rpc_result.
-func (s *serverConn) result(m inMsg, res bin.Encoder) error {
-	var b bin.Buffer
-	if err := res.Encode(&b); err != nil {
-		return fmt.Errorf("encode result %T: %w", res, err)
-	}
-	return s.send(m.key, m.sess, true, &proto.Result{RequestMessageID: m.msgID, Result: b.Buf})
-}
-
-// send encrypts one server message for the session and writes it.
-func (s *serverConn) send(k *authKey, sess *session, contentRelated bool, msg bin.Encoder) error {
-	var body bin.Buffer
-	if err := msg.Encode(&body); err != nil {
-		return fmt.Errorf("encode %T: %w", msg, err)
-	}
-	typ := proto.MessageFromServer
-	if contentRelated {
-		typ = proto.MessageServerResponse
-	}
-	s.c.mu.Lock()
-	seq := sess.nextSeq(contentRelated)
-	s.c.mu.Unlock()
-	data := crypto.EncryptedMessageData{
-		Salt:                   k.salt,
-		SessionID:              sess.id,
-		MessageID:              s.c.msgIDs.New(typ),
-		SeqNo:                  seq,
-		MessageDataLen:         int32(body.Len()),
-		MessageDataWithPadding: body.Buf,
-	}
-	var out bin.Buffer
-	if err := s.c.cipher.Encrypt(k.key, data, &out); err != nil {
-		return fmt.Errorf("encrypt %T: %w", msg, err)
-	}
-	return s.fc.Write(&out)
 }

@@ -3,11 +3,15 @@ package localdc
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
 	"crypto/rand"
+	"crypto/sha1" // #nosec G505 -- the key exchange's own hash
 	"io"
+	"math/big"
 	"testing"
 	"time"
 
+	"github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/mt"
@@ -131,37 +135,58 @@ func FuzzOpenBindMessage(f *testing.F) {
 	})
 }
 
-// FuzzTransport feeds raw connection bytes to codec detection and framing:
-// no panic, and no frame above the bound is ever read.
-func FuzzTransport(f *testing.F) {
-	var b bin.Buffer
-	b.Put(bytes.Repeat([]byte{1}, 24))
-	for _, tag := range [][]byte{{0xef}, {0xee, 0xee, 0xee, 0xee}, {0xdd, 0xdd, 0xdd, 0xdd}} {
-		var w bytes.Buffer
-		w.Write(tag)
-		f.Add(append(w.Bytes(), 24, 0, 0, 0))
+// FuzzOpenInnerData feeds RSA-decrypted blocks to both schemes' openers:
+// no panic, and what the SHA1 scheme accepts is p_q_inner_data whose SHA1
+// is in front of it.
+func FuzzOpenInnerData(f *testing.F) {
+	key := TestPrivateKey()
+	inner := encode(f, &mt.PQInnerDataDC{Pq: []byte{1, 2, 3, 4, 5, 6, 7, 8}, P: []byte{1, 2, 3, 4}, Q: []byte{5, 6, 7, 8}, DC: 2})
+	for _, enc := range [][]byte{encryptRSASHA1(f, inner, &key.PublicKey)} {
+		var m [rsaBlock]byte
+		rsaDecryptRaw(key, new(big.Int).SetBytes(enc)).FillBytes(m[:])
+		f.Add(m[:])
 	}
-	f.Add([]byte{0xef, 0x7f, 0xff, 0xff, 0xff})                      // abridged, huge length
-	f.Add([]byte{0x0c, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})             // full
-	f.Add(bytes.Repeat([]byte{0x55}, 80))                            // obfuscated2 header
-	f.Add([]byte{0xee, 0xee, 0xee, 0xee, 0xff, 0xff, 0xff, 0x7f, 1}) // intermediate, huge length
-	f.Fuzz(func(t *testing.T, stream []byte) {
-		rw := struct {
-			io.Reader
-			io.Writer
-		}{bytes.NewReader(stream), io.Discard}
-		fc, err := detectTransport(rw, 1024)
-		if err != nil {
-			return
+	if enc, err := crypto.RSAPad(inner, &key.PublicKey, rand.Reader); err == nil {
+		var m [rsaBlock]byte
+		rsaDecryptRaw(key, new(big.Int).SetBytes(enc)).FillBytes(m[:])
+		f.Add(m[:])
+	}
+	f.Add(make([]byte, rsaBlock))
+	f.Fuzz(func(t *testing.T, block []byte) {
+		var m [rsaBlock]byte
+		copy(m[:], block)
+		_, _ = openRSAPad(m)
+		if plain, ok := openRSASHA1(m[1:]); ok {
+			sum := sha1.Sum(plain)
+			if !bytes.Equal(sum[:], m[1:21]) {
+				t.Fatal("accepted data whose SHA1 is not in front of it")
+			}
+			if _, err := mt.DecodePQInnerData(&bin.Buffer{Buf: plain}); err != nil {
+				t.Fatalf("accepted data that is not p_q_inner_data: %v", err)
+			}
 		}
-		var buf bin.Buffer
-		for range 8 {
-			if err := fc.Read(&buf); err != nil {
-				return
-			}
-			if buf.Len() > 1024+16 {
-				t.Fatalf("read a %d-byte frame past the 1024 bound", buf.Len())
-			}
+	})
+}
+
+// FuzzOpenClientDHInner feeds set_client_DH_params plaintexts, encrypted
+// with a fixed key, to the opener: no panic, and an accepted one is a
+// client_DH_inner_data.
+func FuzzOpenClientDHInner(f *testing.F) {
+	key, iv := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	good, _ := crypto.DataWithHash(encode(f, &mt.ClientDHInnerData{GB: []byte{5, 6, 7}}), rand.Reader)
+	f.Add(good)
+	f.Add(make([]byte, 16))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, plain []byte) {
+		plain = plain[:len(plain)-len(plain)%16]
+		enc := make([]byte, len(plain))
+		if len(plain) > 0 {
+			block, _ := aes.NewCipher(key)
+			ige.EncryptBlocks(block, iv, enc, plain)
+		}
+		in, err := openClientDHInner(enc, key, iv)
+		if err == nil && in == nil {
+			t.Fatal("no error and no data")
 		}
 	})
 }

@@ -6,8 +6,10 @@ import (
 	"tgpfs/model"
 )
 
-// addKey stores a key made by a finished exchange and reports it.
-func (c *Cluster) addKey(d *dcServer, m *madeKey) {
+// addKey stores a key made by a finished exchange and reports it, with
+// how the client asked for it: the p_q_inner_data constructor, the RSA
+// scheme and the transport.
+func (c *Cluster) addKey(d *dcServer, m *madeKey, transport string) {
 	now := c.now()
 	k := &authKey{
 		key:     m.key,
@@ -17,14 +19,15 @@ func (c *Cluster) addKey(d *dcServer, m *madeKey) {
 		created: now,
 		salt:    m.salt,
 	}
-	ev := model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyCreated, KeyID: k.id, KeyKind: k.kind}
+	ev := model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyCreated, KeyID: k.id, KeyKind: k.kind,
+		Detail: m.inner + ", " + string(m.scheme) + ", " + transport}
 	if k.kind == model.Temporary {
 		k.requested = m.expiresIn
 		ttl := min(m.expiresIn, c.cfg.MaxTTL)
 		k.expiresAt = now.Add(ttl)
 		ev.ExpiresAt = k.expiresAt
 		if ttl < m.expiresIn {
-			ev.Detail = "expires_in " + m.expiresIn.String() + " capped to " + ttl.String()
+			ev.Detail = joinDetail(ev.Detail, "expires_in "+m.expiresIn.String()+" capped to "+ttl.String())
 		}
 	}
 	c.mu.Lock()

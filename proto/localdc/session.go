@@ -6,18 +6,17 @@ import (
 
 // MTProto bad_msg_notification error codes
 // (https://core.telegram.org/mtproto/service_messages_about_messages).
+// 32 and 33 (seqno too low or high) and 34 (odd seqno on a service
+// message) are never sent: see the leniency table in doc.go.
 const (
-	badMsgIDTooLow       = 16
-	badMsgIDTooHigh      = 17
-	badMsgIDLowBits      = 18
-	badMsgIDDuplicate    = 19 // container msg_id equal to an earlier one
-	badMsgIDTooOld       = 20
-	badSeqNoTooLow       = 32
-	badSeqNoTooHigh      = 33
-	badSeqNoEvenExpected = 34 // odd seqno on a non-content message
-	badSeqNoOddExpected  = 35 // even seqno on a content message
-	badServerSalt        = 48
-	badContainer         = 64
+	badMsgIDTooLow      = 16
+	badMsgIDTooHigh     = 17
+	badMsgIDLowBits     = 18
+	badMsgIDDuplicate   = 19 // container msg_id equal to an earlier one
+	badMsgIDTooOld      = 20
+	badSeqNoOddExpected = 35 // even seqno on an API call
+	badServerSalt       = 48
+	badContainer        = 64
 )
 
 // Window of acceptable client msg_id times around the server clock.

@@ -53,10 +53,6 @@ type user struct {
 	Bot       bool   `json:"bot,omitempty"` // logged in by bot token; no phone
 }
 
-func (u *user) model() model.User {
-	return model.User{ID: u.ID, Phone: u.Phone, FirstName: u.FirstName, LastName: u.LastName}
-}
-
 // exportToken is a one-time auth.exportAuthorization result.
 type exportToken struct {
 	userID  int64

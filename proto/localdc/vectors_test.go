@@ -17,6 +17,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"tgpfs/model"
+	"tgpfs/proto/dh"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -73,10 +74,10 @@ func sampleReqDH(t testing.TB, x *serverExchange, inner []byte) *mt.ReqDHParamsR
 }
 
 func TestOfficialHandshakeSample(t *testing.T) {
-	if got := strings.ToUpper(hex.EncodeToString(telegramPrime.Bytes())); got != sampleDHPrime {
+	if got := strings.ToUpper(hex.EncodeToString(dhPrime.Bytes())); got != sampleDHPrime {
 		t.Fatalf("dh_prime differs from the sample's")
 	}
-	if err := crypto.CheckDH(dhG, telegramPrime); err != nil {
+	if err := crypto.CheckDH(dhG, dhPrime); err != nil {
 		t.Fatalf("dh_prime with g=3: %v", err)
 	}
 
@@ -104,7 +105,7 @@ func TestOfficialHandshakeSample(t *testing.T) {
 	if err := inner.Decode(&bin.Buffer{Buf: plain}); err != nil {
 		t.Fatalf("decode server_DH_inner_data: %v", err)
 	}
-	if inner.G != 3 || !bytes.Equal(inner.DhPrime, unhex(t, sampleDHPrime)) || !inDHRange(new(big.Int).SetBytes(inner.GA)) {
+	if inner.G != 3 || !bytes.Equal(inner.DhPrime, unhex(t, sampleDHPrime)) || dh.CheckSafeRange(new(big.Int).SetBytes(inner.GA), dhPrime) != nil {
 		t.Fatalf("server_DH_inner_data: g %d", inner.G)
 	}
 
