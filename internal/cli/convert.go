@@ -12,8 +12,6 @@ import (
 	"tgpfs/sessions/atomicfile"
 )
 
-func init() { register(newConvertCmd) }
-
 // fieldFlags maps a field a target format may need to the flag that gives it.
 var fieldFlags = map[string]string{
 	"api_id":  "--api-id",

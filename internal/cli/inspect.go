@@ -14,8 +14,6 @@ import (
 	"tgpfs/sessions"
 )
 
-func init() { register(newInspectCmd) }
-
 // loadFlags are the flags that say how to read a session; inspect and
 // convert share them.
 type loadFlags struct {

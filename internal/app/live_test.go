@@ -1,4 +1,4 @@
-package live
+package app
 
 import (
 	"context"
@@ -16,8 +16,31 @@ import (
 
 // harness runs the real UI against a real local session.
 type harness struct {
-	t  *testing.T
-	tm *teatest.TestModel
+	t       *testing.T
+	tm      *teatest.TestModel
+	backend ui.Backend
+}
+
+// with is Defaults() changed by edit.
+func with(edit func(*Config)) Config {
+	c := Defaults()
+	edit(&c)
+	return c
+}
+
+// start validates cfg and starts it; the session closes when the test ends.
+func start(t *testing.T, ctx context.Context, cfg Config) *Session {
+	t.Helper()
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := a.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sess.Close() })
+	return sess
 }
 
 func (h *harness) keys(ks ...string) {
@@ -62,17 +85,13 @@ func startLive(t *testing.T, cfg Config, w, h int, edit func(*Session, *ui.Optio
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	sess, err := StartLocal(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sess.Close() })
-	opts := sess.Options
+	sess := start(t, ctx, cfg)
+	opts := sess.UIOptions()
 	opts.Connect = true
 	if edit != nil {
 		edit(sess, &opts)
 	}
-	hs := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(w, h))}
+	hs := &harness{t: t, tm: teatest.NewTestModel(t, ui.New(opts), teatest.WithInitialTermSize(w, h)), backend: opts.Backend}
 	t.Cleanup(func() {
 		hs.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 		hs.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
@@ -107,7 +126,7 @@ func done(action string) func(ui.Capture) bool {
 // TestLiveSession drives the UI, with the keys a person presses, against the
 // real driver and the embedded DCs, and checks the state after each action.
 func TestLiveSession(t *testing.T) {
-	h, sess := startLive(t, Config{TTL: 90 * time.Second}, 120, 40, nil)
+	h, _ := startLive(t, with(func(c *Config) { c.TTL = 90 * time.Second }), 120, 40, nil)
 
 	// Start: permanent key on DC 2, a bound temporary key, logged in.
 	c := h.await("login", done("login"))
@@ -116,7 +135,7 @@ func TestLiveSession(t *testing.T) {
 	if !ok || !first.Bound || !st.HasPerm || st.Perm.DC != 2 || st.User == nil || st.User.Phone != TestPhone(2) {
 		t.Fatalf("after start: current %+v (%v), perm %+v, user %+v\n%s", first, ok, st.Perm, st.User, logText(st))
 	}
-	if left := first.ExpiresAt.Sub(time.Now()); left <= 60*time.Second || left > 91*time.Second {
+	if left := time.Until(first.ExpiresAt); left <= 60*time.Second || left > 91*time.Second {
 		t.Fatalf("expires_at is %s away, want about 90 s", left)
 	}
 	if !st.Handshake.Passed() || len(st.Handshake.Checks) == 0 {
@@ -164,7 +183,7 @@ func TestLiveSession(t *testing.T) {
 	// opens it.
 	h.keys("4")
 	c = h.await("frames", func(c ui.Capture) bool { return strings.Contains(c.View, "frames ·") })
-	frames := sess.Options.Backend.Frames()
+	frames := h.backend.Frames()
 	pick := -1
 	for i := len(frames) - 1; i >= 0; i-- {
 		if frames[i].KeyID == first.ID && frames[i].Dir == model.Sent {
@@ -200,11 +219,15 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sess, err := StartLocal(ctx, Config{})
+	a, err := New(Defaults())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.Options.Backend.Connect(ctx); err != nil {
+	sess, err := a.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.UIOptions().Backend.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := sess.Close(); err != nil {
@@ -223,7 +246,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 // With renewal paused a short-lived key expires, the DC forgets it, and b
 // binds a fresh one.
 func TestLiveExpiry(t *testing.T) {
-	h, _ := startLive(t, Config{TTL: 3 * time.Second, Phone: "-"}, 80, 24, nil)
+	h, _ := startLive(t, with(func(c *Config) { c.TTL = 3 * time.Second; c.NoLogin = true }), 80, 24, nil)
 	h.keys("p")
 	st := h.await("a bound key", func(c ui.Capture) bool {
 		k, ok := c.State.Current()

@@ -1,4 +1,4 @@
-package live
+package app
 
 import (
 	"strings"
@@ -13,8 +13,10 @@ import (
 // FLOOD_WAIT_42; the status bar shows the wait counting down to a fixed
 // end, as the real server's rule asks.
 func TestLiveFloodWaitCountsDown(t *testing.T) {
-	h, _ := startLive(t, Config{TTL: 90 * time.Second, Phone: "-",
-		Faults: localdc.Faults{FloodWait: 42 * time.Second, FloodWaitCount: 1}}, 120, 40, nil)
+	h, _ := startLive(t, with(func(c *Config) {
+		c.TTL, c.NoLogin = 90*time.Second, true
+		c.Cluster.Faults = localdc.Faults{FloodWait: 42 * time.Second, FloodWaitCount: 1}
+	}), 120, 40, nil)
 	c := h.await("the flood banner", func(c ui.Capture) bool {
 		status := c.View[strings.LastIndex(c.View, "\n")+1:]
 		return strings.Contains(status, "FLOOD_WAIT") && strings.Contains(status, "until")
@@ -33,8 +35,10 @@ func TestLiveFloodWaitCountsDown(t *testing.T) {
 // AUTH_KEY_DUPLICATED; the UI explains that the login is gone and asks
 // before making new keys.
 func TestLiveAuthKeyDuplicatedAsks(t *testing.T) {
-	h, _ := startLive(t, Config{TTL: 90 * time.Second,
-		Faults: localdc.Faults{AuthKeyDuplicated: true}}, 120, 40, nil)
+	h, _ := startLive(t, with(func(c *Config) {
+		c.TTL = 90 * time.Second
+		c.Cluster.Faults = localdc.Faults{AuthKeyDuplicated: true}
+	}), 120, 40, nil)
 	h.await("login", done("login"))
 	// d, y: auth.dropTempAuthKeys is the next API call of the logged-in key.
 	h.keys("d", "y")

@@ -1,11 +1,12 @@
-package live
+package app
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"tgpfs/proto/endpoints"
+	"tgpfs/sessions"
 	"tgpfs/ui"
 )
 
@@ -15,10 +16,12 @@ import (
 // its home to DC 3 (new permanent key, bound temporary key) and the login
 // finishes there, typed key by key into the form.
 func TestLiveRealLoginForm(t *testing.T) {
-	h, sess := startLive(t, Config{TTL: 90 * time.Second, Phone: "-"}, 120, 40, func(s *Session, o *ui.Options) {
-		o.RealLogin, o.LoginDone = RealLogin(s.Driver, endpoints.LocalApp)
-		o.LoginTarget, o.TestDCs = "local DC 2", true
-	})
+	h, sess := startLive(t, with(func(c *Config) { c.TTL = 90 * time.Second; c.NoLogin = true; c.LoginForms = true }), 120, 40,
+		func(_ *Session, o *ui.Options) {
+			if o.RealLogin == nil || o.LoginTarget != "local DC 2" || !o.TestDCs {
+				t.Fatalf("LoginForms: real login %v, target %q, test DCs %v", o.RealLogin != nil, o.LoginTarget, o.TestDCs)
+			}
+		})
 	h.await("connect", done("connect"))
 
 	h.keys("l")
@@ -56,12 +59,19 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 func TestLiveKeyProblemAsksBeforeDropping(t *testing.T) {
 	stale := make([]byte, 256)
 	stale[0] = 7
-	h, _ := startLive(t, Config{TTL: 90 * time.Second, Phone: "-", PermKey: stale, PermSource: "a stale session"}, 120, 40, nil)
+	path := filepath.Join(t.TempDir(), "stale.json")
+	if err := sessions.WriteFile(path, &sessions.Session{DC: 2, AuthKey: stale}, sessions.Gotd, false); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := startLive(t, with(func(c *Config) { c.TTL = 90 * time.Second; c.Session = path }), 120, 40, nil)
 	asks := func(c ui.Capture) bool {
 		return strings.Contains(c.View, "ENCRYPTED_MESSAGE_INVALID") && strings.Contains(c.View, "Drop both keys now?")
 	}
 	c := h.await("the key problem dialog", asks)
-	staleID := c.State.Perm.ID
+	staleID, staleSource := c.State.Perm.ID, c.State.Perm.Source
+	if !strings.Contains(staleSource, path) {
+		t.Fatalf("permanent key source %q does not name the session %s", staleSource, path)
+	}
 
 	h.keys("n")
 	c = h.await("the dialog to close", func(c ui.Capture) bool { return !asks(c) })
@@ -77,7 +87,7 @@ func TestLiveKeyProblemAsksBeforeDropping(t *testing.T) {
 		cur, ok := c.State.Current()
 		return c.State.Perm.ID != staleID && ok && cur.Bound && len(c.Busy) == 0
 	})
-	if c.State.Perm.Source == "a stale session" {
+	if c.State.Perm.Source == staleSource {
 		t.Fatalf("permanent key source still %q", c.State.Perm.Source)
 	}
 }
