@@ -1,4 +1,4 @@
-package loginform
+package overlay
 
 import (
 	"fmt"
@@ -21,6 +21,13 @@ type FloodBanner struct {
 	width int
 }
 
+// tickMsg drives a banner's countdown once a second.
+type tickMsg struct{ id int }
+
+func tick(id int) tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{id: id} })
+}
+
 // NewFloodBanner makes a banner for a wait that ends at until, for the
 // request named what ("auth.sendCode").
 func NewFloodBanner(until time.Time, what string, opts Options) FloodBanner {
@@ -31,7 +38,8 @@ func NewFloodBanner(until time.Time, what string, opts Options) FloodBanner {
 // Init starts the countdown.
 func (b FloodBanner) Init() tea.Cmd { return tick(b.id) }
 
-// SetSize sets the width the banner wraps at; it is one or two lines high.
+// SetSize sets the width the banner wraps at (0: one line, for a status
+// bar that cuts it); it is one or two lines high.
 func (b *FloodBanner) SetSize(width, _ int) { b.width = width }
 
 // Until is when the wait ends.
@@ -52,9 +60,10 @@ func (b FloodBanner) Remaining() time.Duration {
 // Active reports whether the wait is still on.
 func (b FloodBanner) Active() bool { return b.Remaining() > 0 }
 
-// Update keeps the countdown ticking while the wait lasts.
+// Update keeps the countdown ticking while the wait lasts. It takes only
+// its own ticks, so a parent may give it every message.
 func (b FloodBanner) Update(msg tea.Msg) (FloodBanner, tea.Cmd) {
-	if m, ok := msg.(tickMsg); ok && m.form == b.id && b.Active() {
+	if m, ok := msg.(tickMsg); ok && m.id == b.id && b.Active() {
 		return b, tick(b.id)
 	}
 	return b, nil
@@ -63,21 +72,9 @@ func (b FloodBanner) Update(msg tea.Msg) (FloodBanner, tea.Cmd) {
 // View is the banner: the time left, and when the wait ends on the clock.
 func (b FloodBanner) View() string {
 	if !b.Active() {
-		return wrap(b.s.OK.Render(styles.SymOK+" the flood wait is over")+": press enter to try again", b.width)
+		return Wrap(b.s.OK.Render(styles.SymOK+" the flood wait is over")+": press enter to try again", b.width)
 	}
-	return wrap(b.s.Warn.Render(styles.SymWarn+" FLOOD_WAIT")+
+	return Wrap(b.s.Warn.Render(styles.SymWarn+" FLOOD_WAIT")+
 		fmt.Sprintf(": Telegram asks to wait %s before %s again (until %s)",
-			clock(b.Remaining()), b.what, b.until.Format("15:04:05")), b.width)
-}
-
-// clock formats a wait as 1h02m03s, 2m05s or 41s.
-func clock(d time.Duration) string {
-	s := int(d / time.Second)
-	switch {
-	case s >= 3600:
-		return fmt.Sprintf("%dh%02dm%02ds", s/3600, s/60%60, s%60)
-	case s >= 60:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	}
-	return fmt.Sprintf("%ds", s)
+			FormatWait(b.Remaining()), b.what, b.until.Format("15:04:05")), b.width)
 }

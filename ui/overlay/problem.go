@@ -1,4 +1,4 @@
-package loginform
+package overlay
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"tgpfs/proto/login"
+	"tgpfs/model"
 	"tgpfs/ui/styles"
 )
 
@@ -14,7 +14,7 @@ import (
 // the user agreed to drop the keys; nothing destructive may happen
 // otherwise.
 type AnswerMsg struct {
-	Verdict login.Verdict
+	Verdict model.Verdict
 	Drop    bool
 }
 
@@ -24,14 +24,14 @@ type AnswerMsg struct {
 // ENCRYPTED_MESSAGE_INVALID drops both keys, and if the permanent key was
 // the home DC's, the login goes with it.
 type KeyProblem struct {
-	v      login.Verdict
+	v      model.Verdict
 	opts   Options
 	width  int
 	height int
 }
 
 // NewKeyProblem makes the dialog for v.
-func NewKeyProblem(v login.Verdict, opts Options) KeyProblem {
+func NewKeyProblem(v model.Verdict, opts Options) KeyProblem {
 	return KeyProblem{v: v, opts: opts.withDefaults()}
 }
 
@@ -54,9 +54,9 @@ func (p KeyProblem) Update(msg tea.Msg) (KeyProblem, tea.Cmd) {
 	k := p.opts.Keys
 	answer := func(drop bool) tea.Cmd { return func() tea.Msg { return AnswerMsg{Verdict: p.v, Drop: drop} } }
 	switch {
-	case p.Asks() && keyMatches(m, k.Yes):
+	case p.Asks() && matches(m, k.Yes):
 		return p, answer(true)
-	case keyMatches(m, k.No), keyMatches(m, k.Cancel), !p.Asks() && keyMatches(m, k.Submit):
+	case matches(m, k.No), matches(m, k.Cancel), !p.Asks() && matches(m, k.Submit):
 		return p, answer(false)
 	}
 	return p, nil
@@ -70,22 +70,22 @@ func (p KeyProblem) View() string {
 		name = fmt.Sprintf("transport error -%d", p.v.Code)
 	}
 	var lines []string
-	lines = append(lines, wrap(s.Bad.Render(styles.SymBad+" "+name)+": "+p.v.Advice, p.width), "")
+	lines = append(lines, Wrap(s.Bad.Render(styles.SymBad+" "+name)+": "+p.v.Advice, p.width), "")
 	var help string
 	switch {
 	case p.v.DropKeys && p.v.LoggedOut:
 		lines = append(lines,
-			wrap(s.Warn.Render(styles.SymWarn+" Dropping the keys logs this account out on this device.")+
+			Wrap(s.Warn.Render(styles.SymWarn+" Dropping the keys logs this account out on this device.")+
 				" A new permanent key and temporary key will be made and bound; you will need to log in again.", p.width),
 			"", "Drop both keys now?")
-		help = helpText(withHelp(k.Yes, "drop both keys"), withHelp(k.No, "keep them (nothing changes)"))
+		help = HelpText(WithHelp(k.Yes, "drop both keys"), WithHelp(k.No, "keep them (nothing changes)"))
 	case p.v.DropKeys:
 		lines = append(lines,
-			wrap("No login is lost with these keys: new ones are made and bound (a key of another DC than the home one gets its authorization imported again from the home DC).", p.width),
+			Wrap("No login is lost with these keys: new ones are made and bound (a key of another DC than the home one gets its authorization imported again from the home DC).", p.width),
 			"", "Drop both keys now?")
-		help = helpText(withHelp(k.Yes, "drop and make new keys"), withHelp(k.No, "keep them"))
+		help = HelpText(WithHelp(k.Yes, "drop and make new keys"), WithHelp(k.No, "keep them"))
 	default:
-		help = helpText(withHelp(k.Submit, "ok"))
+		help = HelpText(WithHelp(k.Submit, "ok"))
 	}
-	return frame(s, p.width, p.height, "The DC refused the keys", strings.Join(lines, "\n"), help)
+	return Frame(s, p.width, p.height, "The DC refused the keys", strings.Join(lines, "\n"), help)
 }
