@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"tgpfs/model"
 	"tgpfs/proto/localdc"
 	"tgpfs/proto/login"
 )
@@ -117,8 +118,8 @@ func (c ClusterConfig) passwords() (map[string]string, error) {
 			return nil, bad("--password", Hidden(v), "want PHONE=PASSWORD")
 		}
 		digits, err := login.NormalizePhone(phone)
-		dc := localdc.TestPhoneDC(digits)
-		if err != nil || dc == 0 {
+		dc, test := model.TestPhoneDC(digits)
+		if err != nil || !test {
 			return nil, bad("--password", Hidden(v), "want PHONE=PASSWORD with a test phone 99966XYYYY before the =")
 		}
 		shown := digits + "=" + Hidden(pw)
