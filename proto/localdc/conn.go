@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -39,8 +40,13 @@ type serverConn struct {
 	fc *frameConn
 	x  serverExchange
 
-	layer        int       // from invokeWithLayer; 0 until the client names one
-	disconnectAt time.Time // from ping_delay_disconnect
+	layer        int         // from invokeWithLayer; 0 until the client names one
+	disconnectAt time.Time   // from ping_delay_disconnect
+	client       *connClient // from initConnection, and the peer's address
+
+	// wmu orders whole messages (msg_id, seq_no, write): besides this
+	// connection's goroutine, the DC may push an update on it.
+	wmu sync.Mutex
 }
 
 // errMalformed closes the connection: a frame that does not parse or
@@ -257,5 +263,6 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 			return err
 		}
 	}
+	s.c.live.note(s, k, sess)
 	return s.dispatch(inMsg{key: k, sess: sess, msgID: msg.MessageID, seqNo: msg.SeqNo, body: msg.Data()})
 }

@@ -193,6 +193,8 @@ func (s *serverConn) send(k *authKey, sess *session, contentRelated bool, msg bi
 	if contentRelated {
 		typ = proto.MessageServerResponse
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.c.mu.Lock()
 	seq := sess.nextSeq(contentRelated)
 	s.c.mu.Unlock()
