@@ -22,6 +22,8 @@ func TestFormatEvent(t *testing.T) {
 			"12:00:01.250 dc1 -404      key ffffffffffffffff"},
 		{model.ServerEvent{At: at, DC: 3, Kind: model.SrvLogin, KeyID: 1, UserID: 1000001, Detail: "auth.signIn 9996612345"},
 			"12:00:01.250 dc3 login     perm 0000000000000001 user 1000001 (auth.signIn 9996612345)"},
+		{model.ServerEvent{At: at, DC: 2, Kind: model.SrvRule, Client: 3, Detail: "uses_pfs: fail: PFS downgrade"},
+			"12:00:01.250 dc2 rule      client 3 (uses_pfs: fail: PFS downgrade)"},
 	}
 	for _, tt := range tests {
 		if got := FormatEvent(tt.ev); got != tt.want {
