@@ -29,7 +29,9 @@ func observedDC(tb testing.TB, observe bool) (server, *localdc.Cluster) {
 // throughputs and ratio-on/off (1.0 = free; the bound is 0.95).
 // The client is tgpfs's, the cheaper one, so that the DC's own work is as
 // large a share of a handshake as it can be. calls= does the same for API
-// calls over bound temporary keys, where a hook runs per call.
+// calls over bound temporary keys, where a hook runs per call. dc-cpu=
+// measures the DC's own CPU time per handshake instead of wall time, with
+// each DC in a child process: the pair to quote on a loaded machine.
 //
 //	go test -run '^$' -bench HandshakeRatioObserve -benchtime 20x -count 3 ./internal/perf/
 func BenchmarkHandshakeRatioObserve(b *testing.B) {
@@ -67,6 +69,9 @@ func BenchmarkHandshakeRatioObserve(b *testing.B) {
 			b.ReportMetric(keys/tOff.Seconds(), "unobserved-handshakes/s")
 			b.ReportMetric(tOff.Seconds()/tOn.Seconds(), "ratio-on/off")
 		})
+	}
+	for _, n := range []int{1, 8} {
+		b.Run(fmt.Sprintf("dc-cpu/client=tgpfs/clients=%d", n), func(b *testing.B) { benchObservedCPU(b, n) })
 	}
 	b.Run("calls/clients=8", func(b *testing.B) {
 		const clients, calls = 8, 20
