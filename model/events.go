@@ -186,10 +186,16 @@ const (
 	SrvAcceptFailing   // accepting connections fails; the DC retries with backoff
 	SrvAcceptRecovered // accepting connections works again
 	SrvHandshakeFailed // a key exchange step was refused; Detail names the step and the reason
+	// The DC's observation of its clients (ConformanceReport); Client
+	// names the client.
+	SrvClient // a client was first seen, or named itself in initConnection
+	SrvRule   // a client kept or broke a rule a verdict judges; Detail says which
+	SrvProbe  // a scenario probed a client (a hostile answer, a refused bind, a forgotten key)
 )
 
 func (k ServerEventKind) String() string {
-	return [...]string{"key made", "bound", "dropped", "expired", "-404", "login", "logout", "export", "import", "rpc error", "accept failing", "accept recovered", "refused"}[k]
+	return [...]string{"key made", "bound", "dropped", "expired", "-404", "login", "logout", "export", "import", "rpc error", "accept failing", "accept recovered", "refused",
+		"client", "rule", "probe"}[k]
 }
 
 // ServerEvent is one thing a local DC did, from its event stream.
@@ -202,5 +208,6 @@ type ServerEvent struct {
 	PermID    KeyID     // for binds and drops
 	ExpiresAt time.Time // for temporary keys
 	UserID    int64
+	Client    int // the observed client (ClientReport.ID), for SrvClient, SrvRule and SrvProbe
 	Detail    string
 }

@@ -47,6 +47,9 @@ type ClusterConfig struct {
 	Faults localdc.Faults
 	// MaxConnsPerDC bounds each DC's connections; 0 = localdc's default.
 	MaxConnsPerDC int
+	// Scenarios are --scenario values, each NAME[=DURATION][,NAME…]
+	// (model.ParseScenarios): DC behaviours that probe clients.
+	Scenarios []string
 }
 
 // Defaults is the Config of `tgpfs` with no flags. The command line's flags
@@ -94,6 +97,9 @@ func (c ClusterConfig) build(now func() time.Time) (localdc.Config, error) {
 	if err := DurationIn("--fresh-reset", c.FreshReset, 0, maxFreshReset, "how young a session may be and still not end others; 0 is off"); err != nil {
 		return cfg, err
 	}
+	if cfg.Scenarios, err = ParseScenarios(c.Scenarios); err != nil {
+		return cfg, err
+	}
 	if cfg.Passwords, err = c.passwords(); err != nil {
 		return cfg, err
 	}
@@ -136,6 +142,23 @@ func (c ClusterConfig) passwords() (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// ParseScenarios reads --scenario values (each NAME[=DURATION][,NAME…])
+// with model.ParseScenarios; a bad one is an *InputError naming it. A name
+// given in two values is given twice.
+func ParseScenarios(values []string) ([]model.Scenario, error) {
+	list, err := model.ParseScenarios(strings.Join(values, ","))
+	var se *model.ScenarioError
+	if errors.As(err, &se) {
+		return nil, bad("--scenario", strconv.Quote(se.Value), "%s", se.Reason)
+	}
+	return list, err
+}
+
+// CheckReportPath checks --report before anything starts: its folder
+// exists and takes new files, and the path is absent or a regular file,
+// which each report replaces.
+func CheckReportPath(path string) error { return CheckOutputPath("--report", path, true) }
 
 // listen reads --listen: a host and a port that leaves room for every DC.
 func (c ClusterConfig) listen() (string, int, error) {
@@ -287,6 +310,9 @@ func (c *Cluster) KeyNote() string {
 	}
 	return "the committed public test key"
 }
+
+// Scenarios are the cluster's scenarios, as --scenario gave them.
+func (c *Cluster) Scenarios() []model.Scenario { return c.lc.Scenarios }
 
 // MaxTTL is the cluster's cap on expires_in.
 func (c *Cluster) MaxTTL() time.Duration { return c.lc.MaxTTL }

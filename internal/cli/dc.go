@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ type dcFlags struct {
 	pubkeyOut string
 	force     bool
 	verbose   bool
+	report    string // --report: where the conformance report goes
+	scenarios bool   // --scenarios: list them and exit
+	verdicts  bool   // --verdicts: list them and exit
 }
 
 func newDCCmd(stdio *IO) *cobra.Command {
@@ -40,9 +44,19 @@ auth.importBotAuthorization. QR login and the account's sessions
 (account.getAuthorizations, resetAuthorization, auth.resetAuthorizations)
 are served; --fresh-reset 24h adds Telegram's rule that a new session cannot
 end others. Temporary keys are kept in memory only; --state keeps permanent
-keys, logins and sessions.`,
+keys, logins and sessions.
+
+The DC judges every client it sees by Telegram's PFS rules (--verdicts
+lists them); --scenario makes it probe them (--scenarios lists the
+probes); --report writes what it saw as JSON when it stops and on SIGUSR1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case f.scenarios:
+				return printScenarios(stdio.Out)
+			case f.verdicts:
+				return printVerdicts(stdio.Out)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runDC(ctx, stdio, cfg, f)
@@ -61,6 +75,10 @@ keys, logins and sessions.`,
 	fl.StringArrayVar(&c.Passwords, "password", nil, "give a test account a 2FA password, as `PHONE=PASSWORD`: its logins then need auth.checkPassword (repeatable)")
 	fl.DurationVar(&c.FreshReset, "fresh-reset", 0, "a session younger than this may not end others (406 FRESH_RESET_AUTHORISATION_FORBIDDEN; Telegram: 24h); 0 is off")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
+	fl.StringArrayVar(&c.Scenarios, "scenario", nil, "probe clients with `NAME[=DURATION][,NAME…]` (see --scenarios; repeatable)")
+	fl.StringVar(&f.report, "report", "", "write the conformance report (JSON) to this path when the DC stops and on SIGUSR1")
+	fl.BoolVar(&f.scenarios, "scenarios", false, "list the scenarios, one line each, and exit")
+	fl.BoolVar(&f.verdicts, "verdicts", false, "list the verdicts the DC judges clients by, one line each, and exit")
 	return cmd
 }
 
@@ -76,11 +94,18 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			return err
 		}
 	}
+	if f.report != "" {
+		if err := app.CheckReportPath(f.report); err != nil {
+			return err
+		}
+	}
 	c, err := dcs.Start(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	reports := notifyReport()
+	defer signal.Stop(reports)
 	// Subscribe before printing the addresses, so that -v misses nothing
 	// a client does after reading them.
 	var sub <-chan model.ServerEvent
@@ -111,6 +136,13 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	if cfg.FreshReset > 0 {
 		extra += fmt.Sprintf(", sessions end others after %s", cfg.FreshReset)
 	}
+	if list := dcs.Scenarios(); len(list) > 0 {
+		names := make([]string, len(list))
+		for i, s := range list {
+			names[i] = s.String()
+		}
+		extra += ", scenarios " + strings.Join(names, ",")
+	}
 	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
 		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), extra)))
 	for {
@@ -119,7 +151,15 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			if err := c.Close(); err != nil {
 				return err
 			}
+			if err := finalReport(stdio, f.report, c.Report()); err != nil {
+				return err
+			}
 			return c.StateErr()
+		case <-reports:
+			// Asked for while running: a failure is said, not fatal.
+			if err := writeReport(f.report, c.Report()); err != nil {
+				fmt.Fprintln(stdio.Err, Line("tgpfs dc: "+err.Error()))
+			}
 		case ev, ok := <-sub:
 			if !ok {
 				sub = nil

@@ -47,6 +47,9 @@ type serverConn struct {
 	// wmu orders whole messages (msg_id, seq_no, write): besides this
 	// connection's goroutine, the DC may push an update on it.
 	wmu sync.Mutex
+
+	obs   connObs   // observe.go
+	probe connProbe // scenario_handshake.go
 }
 
 // errMalformed closes the connection: a frame that does not parse or
@@ -54,6 +57,7 @@ type serverConn struct {
 var errMalformed = errors.New("malformed frame")
 
 func (s *serverConn) serve() {
+	defer s.observeClosed()
 	s.progress = s.slot.accepted
 	_ = s.conn.SetReadDeadline(s.progress.Add(s.c.cfg.KeyExchangeTimeout))
 	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
@@ -149,8 +153,9 @@ func (s *serverConn) handleFrame(frame []byte) error {
 // with its transport error and reported as an event naming the step and
 // the reason, then the connection closes.
 func (s *serverConn) handleUnencrypted(frame []byte) error {
-	answer, made, err := s.exchangeStep(frame)
+	answer, made, err := s.exchangeStepProbed(frame)
 	if err != nil {
+		s.observeRefused()
 		xe := asExchangeError(err)
 		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed,
 			Detail: xe.Error() + " over " + s.fc.name})
@@ -171,6 +176,7 @@ func (s *serverConn) handleUnencrypted(frame []byte) error {
 	// on another connection at once.
 	if made != nil {
 		s.c.addKey(s.d, made, s.fc.name)
+		s.observeKeyMade(made)
 		s.authenticate()
 	}
 	return s.fc.Write(&b)
@@ -198,6 +204,7 @@ func (s *serverConn) exchangeStep(frame []byte) (bin.Encoder, *madeKey, error) {
 func (s *serverConn) handleEncrypted(id model.KeyID, frame []byte) error {
 	k, ok := s.c.lookupKey(s.d, id)
 	if !ok {
+		s.observeUnknownKey(id)
 		return s.fc.writeTransportError(codec.CodeAuthKeyNotFound)
 	}
 	if len(frame) < 24+32 {
@@ -217,6 +224,7 @@ func (s *serverConn) handleEncrypted(id model.KeyID, frame []byte) error {
 		return fmt.Errorf("%w: padding under 12 bytes", errMalformed)
 	}
 	s.authenticate()
+	s.observeKeyUse(k)
 	return s.handleMessage(k, msg)
 }
 
@@ -251,6 +259,7 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 	}
 	switch {
 	case code < 0:
+		s.observeReplay(k)
 		return nil // a replay: ignored
 	case code > 0:
 		return s.send(k, sess, false, &mt.BadMsgNotification{BadMsgID: msg.MessageID, BadMsgSeqno: int(msg.SeqNo), ErrorCode: code})

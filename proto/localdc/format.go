@@ -41,6 +41,10 @@ func FormatEvent(ev model.ServerEvent) string {
 		b.WriteString(" expires ")
 		b.WriteString(ev.ExpiresAt.Format(time.TimeOnly))
 	}
+	if ev.Client != 0 {
+		b.WriteString(" client ")
+		b.WriteString(strconv.Itoa(ev.Client))
+	}
 	if ev.UserID != 0 {
 		b.WriteString(" user ")
 		b.WriteString(strconv.FormatInt(ev.UserID, 10))

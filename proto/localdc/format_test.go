@@ -28,6 +28,8 @@ func TestFormatEvent(t *testing.T) {
 			"12:00:01.250 dc1 refused   (req_DH_params: unknown key fingerprint (0000000000000001, this DC has 1234567890abcdef), answered -404 over full)"},
 		{model.ServerEvent{At: at, DC: 1, Kind: model.SrvAcceptFailing, Detail: "accept tcp 127.0.0.1:44001: accept4: too many open files; retrying with backoff 5ms..1s"},
 			"12:00:01.250 dc1 accept failing (accept tcp 127.0.0.1:44001: accept4: too many open files; retrying with backoff 5ms..1s)"},
+		{model.ServerEvent{At: at, DC: 2, Kind: model.SrvRule, Client: 3, Detail: "uses_pfs: fail: PFS downgrade"},
+			"12:00:01.250 dc2 rule      client 3 (uses_pfs: fail: PFS downgrade)"},
 	}
 	for _, tt := range tests {
 		if got := FormatEvent(tt.ev); got != tt.want {
