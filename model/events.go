@@ -85,7 +85,12 @@ type BindFailed struct {
 	Code   int    // RPC error code, 0 when not an RPC error
 	Type   string // e.g. "ENCRYPTED_MESSAGE_INVALID"
 	Err    string
-	Advice string // what the spec says to do next
+	Advice string // what the spec says to do next; "" when no rule covers the error
+	// Verdict is the error read by the real server's rules (Classify) with
+	// what the driver knew of the keys: the permanent key's age, whether
+	// it holds the login, how often the bind was retried. Verdict.DropKeys
+	// says both keys must go; Verdict.Retry that the driver retries.
+	Verdict Verdict
 }
 
 // TempKeyEnded reports that a temporary key stopped being usable or current.

@@ -437,7 +437,7 @@ func TestSnapshot(t *testing.T) {
 	for _, ev := range demoEvents() {
 		st.Apply(ev)
 	}
-	st.Apply(model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID"})
+	st.Apply(refusedBind())
 	out := Snapshot(st, goldenNow)
 	for _, want := range []string{
 		"tgpfs · local DC 2 (127.0.0.1:44302) · connected · as Test User · layer 214",

@@ -374,3 +374,12 @@ func (c *testClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *testClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 func stylesForBench() styles.Styles { return styles.Default() }
+
+// refusedBind is the BindFailed the driver reports when the DC does not know
+// an old permanent key that holds the login: ENCRYPTED_MESSAGE_INVALID, with
+// the verdict the driver acted on (drop both keys, which logs the user out).
+func refusedBind() model.BindFailed {
+	err := &model.RPCError{Code: 400, Message: "ENCRYPTED_MESSAGE_INVALID", Type: "ENCRYPTED_MESSAGE_INVALID"}
+	return model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID",
+		Verdict: model.Classify(err, model.KeyState{PermAge: time.Hour, HomeDC: true})}
+}

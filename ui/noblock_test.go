@@ -174,7 +174,7 @@ func TestUpdateNeverWaitsOnTheBackend(t *testing.T) {
 	setups["login form"] = func(m *Model) { m.Update(loginFormReady{be}) }
 	setups["login form, phone"] = func(m *Model) { m.Update(loginFormReady{be}); m.Update(keyMsg("1")) }
 	setups["key problem"] = func(m *Model) {
-		m.Update(eventMsg{model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID"}})
+		m.Update(eventMsg{refusedBind()})
 	}
 	setups["flood banner"] = func(m *Model) {
 		m.Update(actionDone{name: "rotate", err: fmt.Errorf("rotate: %w", session.NewRPCError(420, "FLOOD_WAIT_30"))})
@@ -262,7 +262,7 @@ func TestOverlayOnTopTakesTheKeys(t *testing.T) {
 		m.st.Apply(ev)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	emi := eventMsg{model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID"}}
+	emi := eventMsg{refusedBind()}
 	const problem, help, form = "The DC refused the keys", "(any key closes)", "Phone number"
 
 	step := func(msg tea.Msg) {
@@ -314,5 +314,33 @@ func TestOverlayOnTopTakesTheKeys(t *testing.T) {
 	}
 	if len(be.Calls()) != 0 {
 		t.Fatalf("backend called: %v", be.Calls())
+	}
+}
+
+// The key-problem dialog follows the driver's verdict, not the UI's own
+// reading of the error: a young permanent key's bind that the driver is
+// still retrying asks nothing; the same error once the driver has given the
+// key up asks before dropping both keys.
+func TestBindFailedFollowsTheDriversVerdict(t *testing.T) {
+	m := New(Options{Clock: func() time.Time { return goldenNow }, Catalog: demoCatalog(),
+		ResetKeys: func(context.Context) error { return nil }})
+	for _, ev := range demoEvents() {
+		m.st.Apply(ev)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	const problem = "The DC refused the keys"
+	retrying := refusedBind()
+	retrying.Verdict = model.Classify(&model.RPCError{Code: 400, Message: "ENCRYPTED_MESSAGE_INVALID", Type: "ENCRYPTED_MESSAGE_INVALID"},
+		model.KeyState{PermAge: time.Second, HomeDC: true})
+	if retrying.Verdict.DropKeys {
+		t.Fatal("a first failed bind of a young key must be retried, not dropped")
+	}
+	m.Update(eventMsg{retrying})
+	if strings.Contains(m.View(), problem) {
+		t.Fatal("the dialog opened while the driver retries the bind")
+	}
+	m.Update(eventMsg{refusedBind()})
+	if !strings.Contains(m.View(), problem) {
+		t.Fatalf("the dialog did not open when the driver gave the keys up:\n%s", m.View())
 	}
 }

@@ -24,22 +24,19 @@ func (m *Model) classify(err error, at time.Time) model.Verdict {
 	return model.Classify(err, ks)
 }
 
-// bindError is the RPC error a BindFailed event reports, for classify: the
-// driver's automatic renewal binds too, and the UI sees its failures only
-// as events.
-func bindError(bf model.BindFailed) error {
-	return &model.RPCError{Code: bf.Code, Message: bf.Type, Type: bf.Type}
-}
-
 // onBindFailed reads a failed bind by the real server's rules; when the
 // spec's answer is to drop both keys, it opens a dialog that explains why
 // and asks first, since losing the permanent key loses its login.
+//
+// The verdict is the driver's: only the driver knows how often it retried
+// the bind of a young permanent key before giving it up, so the UI never
+// reads the error again itself.
 func (m *Model) onBindFailed(bf model.BindFailed) {
-	if m.opts.ResetKeys == nil || bf.Type == "" || m.overlays.Has(rankKeyProblem) {
+	if m.opts.ResetKeys == nil || m.overlays.Has(rankKeyProblem) {
 		return
 	}
-	if v := m.classify(bindError(bf), bf.At); v.DropKeys {
-		m.openKeyProblem(v)
+	if bf.Verdict.DropKeys {
+		m.openKeyProblem(bf.Verdict)
 	}
 }
 

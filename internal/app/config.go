@@ -12,20 +12,20 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"time"
 
+	"tgpfs/model"
 	"tgpfs/proto/endpoints"
 	"tgpfs/proto/localdc"
 	"tgpfs/proto/login"
 	"tgpfs/sessions"
 )
 
-// Version is tgpfs's version, reported by --version (and, once the driver
-// takes it, in initConnection).
+// Version is tgpfs's version, reported by --version and in initConnection
+// (proto.Options.AppVersion).
 const Version = "0.1.0"
 
 // Defaults of the session `tgpfs` opens with no flags.
@@ -36,8 +36,8 @@ const (
 )
 
 // TestPhone is a test phone number that lives on DC dc under Telegram's
-// test-DC convention (99966XYYYY, X = the DC); its code is X five times.
-func TestPhone(dc int) string { return fmt.Sprintf("99966%d1234", dc) }
+// test-DC convention (model.TestPhone).
+func TestPhone(dc int) string { return model.TestPhone(dc) }
 
 // Config says what to build. Each field names the flag that sets it.
 // Defaults() is `tgpfs` with no flags (the embedded cluster of three DCs,

@@ -93,14 +93,16 @@ func (a *App) Start(ctx context.Context) (*Session, error) {
 	}
 	s.Target = proto.Target{Env: string(ep.Env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys}
 	opts := proto.Options{
-		TempTTL:   a.cfg.TTL,
-		AppID:     a.app.ID,
-		AppHash:   a.app.Hash,
-		Now:       a.cfg.Clock,
-		Transport: a.transport,
-		Proxy:     a.proxy,
-		Dial:      a.cfg.Dial,
-		Frames:    a.cfg.Frames,
+		TempTTL: a.cfg.TTL,
+		AppID:   a.app.ID,
+		AppHash: a.app.Hash,
+		// initConnection tells the DC (and Settings > Devices) which tgpfs.
+		AppVersion: Version,
+		Now:        a.cfg.Clock,
+		Transport:  a.transport,
+		Proxy:      a.proxy,
+		Dial:       a.cfg.Dial,
+		Frames:     a.cfg.Frames,
 	}
 	if c := s.Cluster; c != nil {
 		s.Target.ProtocolDC = c.ProtocolDC(ep.DC)

@@ -299,11 +299,17 @@ func (f *Flow) authorize(ctx context.Context, what string, call func(*auth.Clien
 
 // result turns an authorization into a Result. Called with f.mu held.
 func (f *Flow) result(a *tg.AuthAuthorization) Result {
-	r := Result{DC: f.dc, Moves: append([]Move(nil), f.moves...)}
-	if u, ok := a.User.(*tg.User); ok {
-		r.User = model.User{ID: u.ID, Phone: u.Phone, FirstName: u.FirstName, LastName: u.LastName, Bot: u.Bot}
+	return Result{DC: f.dc, Moves: append([]Move(nil), f.moves...), User: UserOf(a.User)}
+}
+
+// UserOf is who an authorization is for, as model describes users; the
+// zero User for anything but a tg.User.
+func UserOf(u tg.UserClass) model.User {
+	v, ok := u.(*tg.User)
+	if !ok {
+		return model.User{}
 	}
-	return r
+	return model.User{ID: v.ID, Phone: v.Phone, FirstName: v.FirstName, LastName: v.LastName, Bot: v.Bot}
 }
 
 func sentCodeType(t tg.AuthSentCodeTypeClass) (string, int) {
