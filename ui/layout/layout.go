@@ -1,8 +1,9 @@
 // Package layout holds the pieces every tgpfs screen lays text out with, on
 // the client's side (ui) and the server's (ui/dcview): lines cut and padded
 // to terminal cells, words wrapped, times, countdowns and ages written the
-// same way, and the lifetime bar. Everything is a pure function of its
-// arguments, so views stay functions of state.
+// same way, the lifetime bar, when a countdown next changes and how far the
+// mouse wheel scrolls. Everything is a pure function of its arguments, so
+// views stay functions of state.
 package layout
 
 import (
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -58,6 +60,31 @@ func Age(d time.Duration) string {
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%dd", int(d.Hours())/24)
+}
+
+// UntilNextSecond is the wait from t until just after its next whole
+// second: the next moment a countdown to a whole-second expiry shows a new
+// number.
+func UntilNextSecond(t time.Time) time.Duration {
+	return time.Second - t.Sub(t.Truncate(time.Second)) + TickSlack
+}
+
+// TickSlack is how long after a second's boundary a countdown redraws, so
+// the new second is surely there.
+const TickSlack = 10 * time.Millisecond
+
+// Wheel is how far a mouse event scrolls: -1 up, 1 down, 0 not a wheel.
+func Wheel(msg tea.MouseMsg) int {
+	if msg.Action != tea.MouseActionPress {
+		return 0
+	}
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		return -1
+	case tea.MouseButtonWheelDown:
+		return 1
+	}
+	return 0
 }
 
 // Bar draws the part of a lifetime left, coloured by urgency.
