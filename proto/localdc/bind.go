@@ -15,6 +15,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
+	"tgpfs/proto/localdc/observe"
 )
 
 // pfsMethods are the bind and the drop
@@ -206,6 +207,7 @@ func (c *Cluster) dropTempKeys(d *dcServer, m inMsg, except []int64) bin.Encoder
 		if k.kind == model.Temporary && k.permID == perm.id && !keep[id] {
 			delete(d.keys, id)
 			c.emit(model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyDropped, KeyID: id, KeyKind: model.Temporary, PermID: perm.id, Detail: "auth.dropTempAuthKeys"})
+			c.observeKeyEnd(id, observe.Dropped)
 		}
 	}
 	return &tg.BoolTrue{}

@@ -15,6 +15,7 @@ import (
 	"github.com/gotd/td/proto"
 
 	"tgpfs/model"
+	"tgpfs/proto/localdc/observe"
 )
 
 // Config configures a cluster. The zero value is a usable default.
@@ -61,6 +62,14 @@ type Config struct {
 	Bots map[string]int
 	// Faults injects Telegram's error answers for client tests.
 	Faults Faults
+	// Scenarios are DC behaviours that probe clients
+	// (model.ScenarioCatalog, scenario.go). None: the DC behaves as
+	// Telegram does when nothing goes wrong.
+	Scenarios []model.Scenario
+	// Observe bounds what the DC remembers of its clients for Report;
+	// NoObserve turns the observation off (Report is then empty).
+	Observe   observe.Config
+	NoObserve bool
 
 	// wrapListener, in tests, wraps each DC's listener (an Accept that
 	// fails on purpose).
@@ -111,6 +120,8 @@ type Cluster struct {
 	// methods is the API the DCs serve, built from every feature's
 	// methods at Start.
 	methods methodTable
+	obs     *recorder // nil when observation is off
+	scen    scenarios // guarded by mu
 
 	mu      sync.Mutex
 	dcs     []*dcServer
@@ -202,6 +213,8 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		nextUID: firstUserID,
 		exports: make(map[string]*exportToken),
 		faults:  faultState{floodLeft: cfg.Faults.FloodWaitCount, dupDone: make(map[model.KeyID]bool)},
+		obs:     newRecorder(cfg),
+		scen:    newScenarios(cfg.Scenarios, now()),
 	}
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	for id := 1; id <= cfg.DCs; id++ {
@@ -345,6 +358,7 @@ func (c *Cluster) ForgetTempKey(dc int, id model.KeyID) bool {
 	}
 	delete(d.keys, id)
 	c.emit(model.ServerEvent{DC: dc, Kind: model.SrvKeyDropped, KeyID: id, KeyKind: model.Temporary, PermID: k.permID, Detail: "forgotten by the DC"})
+	c.observeKeyEnd(id, observe.Forgotten)
 	return true
 }
 
@@ -412,9 +426,11 @@ func (c *Cluster) sweep() {
 			if k.expired(now) {
 				delete(d.keys, id)
 				c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvKeyExpired, KeyID: id, KeyKind: model.Temporary, PermID: k.permID, ExpiresAt: k.expiresAt})
+				c.observeKeyEnd(id, observe.Expired)
 			}
 		}
 	}
+	c.sweepScenarios(now)
 	for tok, e := range c.exports {
 		if !now.Before(e.expires) {
 			delete(c.exports, tok)

@@ -41,6 +41,9 @@ type serverConn struct {
 
 	layer        int       // from invokeWithLayer; 0 until the client names one
 	disconnectAt time.Time // from ping_delay_disconnect
+
+	obs   connObs   // observe.go
+	probe connProbe // scenario_handshake.go
 }
 
 // errMalformed closes the connection: a frame that does not parse or
@@ -48,6 +51,7 @@ type serverConn struct {
 var errMalformed = errors.New("malformed frame")
 
 func (s *serverConn) serve() {
+	defer s.observeClosed()
 	s.progress = s.slot.accepted
 	_ = s.conn.SetReadDeadline(s.progress.Add(s.c.cfg.KeyExchangeTimeout))
 	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
@@ -131,8 +135,9 @@ func (s *serverConn) handleFrame(frame []byte) error {
 // with its transport error and reported as an event naming the step and
 // the reason, then the connection closes.
 func (s *serverConn) handleUnencrypted(frame []byte) error {
-	answer, made, err := s.exchangeStep(frame)
+	answer, made, err := s.exchangeStepProbed(frame)
 	if err != nil {
+		s.observeRefused()
 		xe := asExchangeError(err)
 		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed,
 			Detail: xe.Error() + " over " + s.fc.name})
@@ -153,6 +158,7 @@ func (s *serverConn) handleUnencrypted(frame []byte) error {
 	// on another connection at once.
 	if made != nil {
 		s.c.addKey(s.d, made, s.fc.name)
+		s.observeKeyMade(made)
 		s.authenticate()
 	}
 	return s.fc.Write(&b)
@@ -180,6 +186,7 @@ func (s *serverConn) exchangeStep(frame []byte) (bin.Encoder, *madeKey, error) {
 func (s *serverConn) handleEncrypted(id model.KeyID, frame []byte) error {
 	k, ok := s.c.lookupKey(s.d, id)
 	if !ok {
+		s.observeUnknownKey(id)
 		return s.fc.writeTransportError(codec.CodeAuthKeyNotFound)
 	}
 	if len(frame) < 24+32 {
@@ -199,6 +206,7 @@ func (s *serverConn) handleEncrypted(id model.KeyID, frame []byte) error {
 		return fmt.Errorf("%w: padding under 12 bytes", errMalformed)
 	}
 	s.authenticate()
+	s.observeKeyUse(k)
 	return s.handleMessage(k, msg)
 }
 
@@ -233,6 +241,7 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 	}
 	switch {
 	case code < 0:
+		s.observeReplay(k)
 		return nil // a replay: ignored
 	case code > 0:
 		return s.send(k, sess, false, &mt.BadMsgNotification{BadMsgID: msg.MessageID, BadMsgSeqno: int(msg.SeqNo), ErrorCode: code})

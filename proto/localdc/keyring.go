@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"tgpfs/model"
+	"tgpfs/proto/localdc/observe"
 )
 
 // addKey stores a key made by a finished exchange and reports it, with
@@ -48,6 +49,7 @@ func (c *Cluster) lookupKey(d *dcServer, id model.KeyID) (*authKey, bool) {
 	if ok && k.expired(c.now()) {
 		delete(d.keys, id)
 		c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvKeyExpired, KeyID: id, KeyKind: model.Temporary, PermID: k.permID, ExpiresAt: k.expiresAt})
+		c.observeKeyEnd(id, observe.Expired)
 		ok = false
 	}
 	if !ok {

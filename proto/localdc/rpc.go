@@ -60,6 +60,7 @@ func (s *serverConn) unwrap(body []byte) ([]byte, error) {
 			if err := r.Decode(b); err != nil {
 				return nil, fmt.Errorf("initConnection: %w", err)
 			}
+			s.observeInit(&r)
 			body = q.body
 		case idInvokeWithoutUpdates:
 			_ = b.ConsumeID(id)
@@ -176,7 +177,8 @@ func newMethodTable(sets ...[]method) (methodTable, error) {
 }
 
 // call answers one API call. An RPC error is returned as an rpc_error
-// result; only a failure to write closes the connection.
+// result; only a failure to write closes the connection. A nil result
+// without an error: a scenario answered the call otherwise.
 func (s *serverConn) call(m inMsg, b *bin.Buffer) (bin.Encoder, error) {
 	body, err := s.unwrap(b.Buf)
 	if err != nil {
@@ -187,7 +189,11 @@ func (s *serverConn) call(m inMsg, b *bin.Buffer) (bin.Encoder, error) {
 	if err != nil {
 		return s.fail(m, 0, rpcErr(400, "INPUT_FETCH_ERROR"), "empty query"), nil
 	}
+	if res, done, err := s.probeCall(m, id, b.Buf, body); done {
+		return res, err
+	}
 	res, rerr, detail := s.api(m, id, req)
+	s.observeCall(m, id, b.Buf, body, rerr)
 	if rerr != nil {
 		return s.fail(m, id, rerr, detail), nil
 	}

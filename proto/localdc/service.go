@@ -98,7 +98,7 @@ func (s *serverConn) dispatch(m inMsg) error {
 		return bad(badSeqNoOddExpected)
 	}
 	res, err := s.call(m, b)
-	if err != nil {
+	if err != nil || res == nil {
 		return err
 	}
 	return s.result(m, res)
@@ -183,6 +183,7 @@ func (s *serverConn) result(m inMsg, res bin.Encoder) error {
 
 // send encrypts one server message for the session and writes it.
 func (s *serverConn) send(k *authKey, sess *session, contentRelated bool, msg bin.Encoder) error {
+	s.observeSent(k, msg)
 	var body bin.Buffer
 	if err := msg.Encode(&body); err != nil {
 		return fmt.Errorf("encode %T: %w", msg, err)
