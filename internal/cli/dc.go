@@ -21,6 +21,7 @@ type dcFlags struct {
 	pubkeyOut string
 	force     bool
 	verbose   bool
+	tui       bool
 }
 
 func newDCCmd(stdio *IO) *cobra.Command {
@@ -55,10 +56,20 @@ only; --state keeps permanent keys and logins.`,
 	fl.StringVar(&c.StatePath, "state", "", "keep permanent keys and logins in this file across restarts")
 	fl.StringArrayVar(&c.Bots, "bot", nil, "register the bot token `ID:SECRET[@DC]` for auth.importBotAuthorization, home DC 2 unless @DC (repeatable)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
+	fl.BoolVar(&f.tui, "tui", false, "watch every client live in a terminal UI instead (the dc lines still go to stdout first; the UI is drawn on stdout, or on stderr when stdout is not a terminal)")
 	return cmd
 }
 
 func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) error {
+	var screen *dcTerminal
+	if f.tui {
+		t, err := openDCTerminal(stdio, f)
+		if err != nil {
+			return err
+		}
+		defer t.Close()
+		screen = t
+	}
 	dcs, err := app.NewCluster(cfg)
 	if err != nil {
 		return err
@@ -78,7 +89,12 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	// Subscribe before printing the addresses, so that -v misses nothing
 	// a client does after reading them.
 	var sub <-chan model.ServerEvent
-	if f.verbose {
+	var view *app.DCView
+	switch {
+	case screen != nil:
+		view = app.NewDCView(c, dcs.MaxTTL())
+		defer view.Close()
+	case f.verbose:
 		ch, cancel := c.Subscribe()
 		defer cancel()
 		sub = ch
@@ -101,13 +117,16 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	}
 	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
 		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), bots)))
+	if view != nil {
+		if err := view.Run(ctx, screen.in, screen.out); err != nil {
+			return err
+		}
+		return stopDC(c)
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			if err := c.Close(); err != nil {
-				return err
-			}
-			return c.StateErr()
+			return stopDC(c)
 		case ev, ok := <-sub:
 			if !ok {
 				sub = nil
@@ -120,4 +139,13 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			}
 		}
 	}
+}
+
+// stopDC stops the cluster: when the user stops `tgpfs dc` (Ctrl-C,
+// SIGTERM, q in the TUI), whatever showed its events.
+func stopDC(c *localdc.Cluster) error {
+	if err := c.Close(); err != nil {
+		return err
+	}
+	return c.StateErr()
 }

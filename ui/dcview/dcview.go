@@ -41,8 +41,6 @@ type Options struct {
 	// Note is a line about the cluster for the header (its RSA key,
 	// its cap on expires_in).
 	Note string
-	// Scenarios are the DC behaviours in force, as given.
-	Scenarios []string
 	// Report returns the cluster's live report. It may wait on the
 	// cluster's lock, so it is only ever called in a tea.Cmd.
 	Report func() model.ConformanceReport

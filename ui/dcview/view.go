@@ -44,8 +44,9 @@ func (m *Model) header() string {
 	case n > 0:
 		parts = append(parts, s.OK.Render(styles.SymOK+" none failing"))
 	}
-	if len(m.opts.Scenarios) > 0 {
-		parts = append(parts, "scenario "+s.Warn.Render(strings.Join(m.opts.Scenarios, ",")))
+	// The scenarios in force, as the report names them.
+	if sc := st.report.Scenarios; len(sc) > 0 {
+		parts = append(parts, "scenario "+s.Warn.Render(safe(strings.Join(sc, ","))))
 	} else {
 		parts = append(parts, s.Dim.Render("no scenario"))
 	}
