@@ -2,6 +2,7 @@ package localdc
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -180,7 +181,7 @@ func (s *serverConn) observeCall(m inMsg, id uint32, full, body []byte, rerr *tg
 			return
 		}
 	}
-	call := observe.Call{Key: m.key.id, Kind: m.key.kind, Method: methodName(id), Err: errType}
+	call := observe.Call{Key: m.key.id, Kind: m.key.kind, Method: tlName(id), Err: errType}
 	if m.key.kind == model.Temporary {
 		if !s.obs.bound {
 			s.obs.bound = s.c.boundTo(m.key) != 0
@@ -193,6 +194,16 @@ func (s *serverConn) observeCall(m inMsg, id uint32, full, body []byte, rerr *tg
 	o := s.c.lockObs()
 	o.Call(s.c.now(), s.obsConn(), call)
 	s.c.unlockObs()
+}
+
+// tlName is a method's TL name without its constructor id
+// ("help.getConfig"), as verdicts name methods.
+func tlName(id uint32) string {
+	name, _, _ := strings.Cut(methodName(id), "#")
+	if name == "" {
+		return methodName(id)
+	}
+	return name
 }
 
 // bindObservation is what every observed bind carries; the outcome is the

@@ -199,7 +199,20 @@ func TestVerdicts(t *testing.T) {
 		{"never recovers", func(s steps) {
 			s.pfs()
 			s.o.KeyEnded(at(10), T, Forgotten)
+			s.o.UnknownKey(at(11), cn(1), T)
 		}, model.VerdictRecoversForgottenKey, model.ResultFail, "no new temporary key bound to 0000000000001000 within the run (0000000000002000 forgotten 1m30s before)"},
+		{"silent after the forget: not put to the test", func(s steps) {
+			s.pfs()
+			s.o.KeyEnded(at(10), T, Forgotten)
+		}, model.VerdictRecoversForgottenKey, model.ResultNotSeen, "sent nothing after"},
+		{"the last forget of a run is not held against a client that recovered", func(s steps) {
+			s.pfs()
+			s.o.KeyEnded(at(10), T, Forgotten)
+			s.o.UnknownKey(at(11), cn(1), T)
+			s.temp(11.5, 2, T2, time.Minute)
+			s.bind(12, 2, T2, P, 0)
+			s.o.KeyEnded(at(20), T2, Forgotten)
+		}, model.VerdictRecoversForgottenKey, model.ResultOK, "bound new temporary key"},
 
 		// bind_retry_policy
 		{"young key: retries", func(s steps) {

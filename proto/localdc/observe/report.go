@@ -68,8 +68,14 @@ func (c *client) verdicts(now time.Time) []model.ClientVerdict {
 	out := []model.ClientVerdict{c.usesPFS(), c.noCallsBeforeBind(), c.tempTTL()}
 	out = append(out,
 		judge(model.VerdictRecoversForgottenKey, c.f.recoveries, now,
-			"the DC forgot no bound temporary key early (scenario forget-temp-after)",
+			"the DC forgot no bound temporary key early, or the client sent nothing after it did (scenario forget-temp-after)",
 			func(i *incident) (model.VerdictResult, string) {
+				// A client that sent nothing since was not put to the
+				// test: the last key of a run under forget-temp-after
+				// is forgotten after the client's last word.
+				if i.seen.IsZero() && !c.lastSeen.After(i.at) {
+					return "", ""
+				}
 				return model.ResultFail, "no new temporary key bound to " + i.perm.String() + " within the run (" + i.key.String() + " forgotten " + since(now, i.at) + " before)"
 			}),
 		judge(model.VerdictBindRetryPolicy, c.f.refusals, now,
@@ -106,19 +112,21 @@ func (c *client) verdicts(now time.Time) []model.ClientVerdict {
 }
 
 // judge turns a verdict's incidents into its result: the first fail, else
-// ok when every incident came out ok, an open one judged by ifOpen.
+// ok when every incident came out ok. An open one is judged by ifOpen,
+// which may leave it out (a result of "").
 func judge(name model.VerdictName, list []*incident, now time.Time, notSeen string, ifOpen func(*incident) (model.VerdictResult, string)) model.ClientVerdict {
-	if len(list) == 0 {
-		return model.ClientVerdict{Name: name, Result: model.ResultNotSeen, Detail: notSeen}
-	}
 	var last model.ClientVerdict
-	fails := 0
+	fails, judged := 0, 0
 	var first *model.ClientVerdict
 	for _, i := range list {
 		result, detail := i.result, i.detail
 		if i.open() {
 			result, detail = ifOpen(i)
 		}
+		if result == "" {
+			continue
+		}
+		judged++
 		v := model.ClientVerdict{Name: name, Result: result, Detail: detail}
 		if result == model.ResultFail {
 			fails++
@@ -128,14 +136,16 @@ func judge(name model.VerdictName, list []*incident, now time.Time, notSeen stri
 		}
 		last = v
 	}
-	if first != nil {
+	switch {
+	case judged == 0:
+		return model.ClientVerdict{Name: name, Result: model.ResultNotSeen, Detail: notSeen}
+	case first != nil:
 		if fails > 1 {
-			first.Detail += " (" + itoa(fails) + " of " + itoa(len(list)) + " failed)"
+			first.Detail += " (" + itoa(fails) + " of " + itoa(judged) + " failed)"
 		}
 		return *first
-	}
-	if len(list) > 1 {
-		last.Detail += " (" + itoa(len(list)) + " times)"
+	case judged > 1:
+		last.Detail += " (" + itoa(judged) + " times)"
 	}
 	return last
 }
