@@ -32,7 +32,7 @@ type DCView struct {
 func NewDCView(c *localdc.Cluster, maxTTL time.Duration) *DCView {
 	events, cancel := c.Subscribe()
 	return &DCView{c: c, events: events, cancel: cancel,
-		note: fmt.Sprintf("RSA %016x · expires_in capped at %s", uint64(c.Fingerprint()), maxTTL)}
+		note: fmt.Sprintf("RSA %016x · max-ttl %s", uint64(c.Fingerprint()), maxTTL)}
 }
 
 // Options are the view's options: the cluster's DCs and where they

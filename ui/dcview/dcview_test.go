@@ -85,6 +85,11 @@ func contains(subs ...string) func(Capture) bool {
 
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 
+func withScenarios(r model.ConformanceReport, names ...string) model.ConformanceReport {
+	r.Scenarios = names
+	return r
+}
+
 // TestScreens renders every page of the demo cluster at both sizes and
 // compares it with its golden file (go test ./ui/dcview -run TestScreens
 // -update).
@@ -98,7 +103,8 @@ func TestScreens(t *testing.T) {
 	}{
 		{"Clients", demoReport(), demoEvents(), nil, contains("Clients (3)", "report of 15:09:26")},
 		{"ClientOK", demoReport(), demoEvents(), []string{"enter"}, contains("Client 1 ·", "0:42 left")},
-		{"ClientFail", demoReport(), demoEvents(), []string{"down", "enter"}, contains("Client 2 ·", "✗ fail")},
+		{"ClientFail", withScenarios(demoReport(), "forget-temp-after=30s", "salt-on-bind"), demoEvents(), []string{"down", "enter"},
+			contains("Client 2 ·", "✗ fail", "scenario forget-temp-after=30s")},
 		{"ClientUnnamed", demoReport(), demoEvents(), []string{"G", "enter"}, contains("Client 3", "no initConnection seen")},
 		{"Help", demoReport(), demoEvents(), []string{"?"}, contains("open the client")},
 		{"Empty", model.ConformanceReport{At: goldenNow}, nil, nil, contains("No client yet")},

@@ -34,7 +34,7 @@ func (m *Model) View() string {
 // the scenarios in force.
 func (m *Model) header() string {
 	s, st := m.styles, m.st
-	parts := []string{s.HeaderTitle.Render("tgpfs dc"), fmt.Sprintf("%d DCs", len(m.opts.DCs))}
+	parts := []string{s.HeaderTitle.Render("tgpfs dc")}
 	n := len(st.report.Clients)
 	parts = append(parts, fmt.Sprintf("%d client%s", n, plural(n)))
 	switch f := st.failing(); {
