@@ -246,40 +246,33 @@ const nameWidth = 33
 
 // verdictLines is a verdict: its result in a symbol and a word, its name,
 // and its detail beside it when the width allows, else under it. A fail
-// also says the rule it broke.
+// also says the rule it broke, dimmed: the rule is the catalog's text, the
+// detail this client's.
 func verdictLines(s styles.Styles, v model.ClientVerdict, w int) []string {
 	head := "  " + layout.Pad(mark(s, v.Result), resultWidth+2) + layout.Pad(string(v.Name), nameWidth)
 	indent := 2 + resultWidth + 2 + nameWidth
-	detail := safe(v.Detail)
-	if v.Result == model.ResultFail {
-		if rule := explain(v.Name); rule != "" {
-			detail += "\nrule: " + rule
-		}
-	}
-	if w-indent < 40 {
+	beside := w-indent >= 40
+	if !beside {
 		indent = 6
-		var out []string
-		out = append(out, head)
-		for _, l := range layout.WrapWords(detail, max(w-indent, 20)) {
-			out = append(out, strings.Repeat(" ", indent)+dimRule(s, l))
-		}
-		return out
 	}
-	wrapped := layout.WrapWords(detail, w-indent)
-	out := []string{head + dimRule(s, wrapped[0])}
-	for _, l := range wrapped[1:] {
-		out = append(out, strings.Repeat(" ", indent)+dimRule(s, l))
+	width := max(w-indent, 20)
+	text := layout.WrapWords(safe(v.Detail), width)
+	if rule := explain(v.Name); rule != "" && v.Result == model.ResultFail {
+		for _, l := range layout.WrapWords("rule: "+rule, width) {
+			text = append(text, s.Dim.Render(l))
+		}
+	}
+	var out []string
+	if beside {
+		out = append(out, head+text[0])
+		text = text[1:]
+	} else {
+		out = append(out, strings.TrimRight(head, " "))
+	}
+	for _, l := range text {
+		out = append(out, strings.Repeat(" ", indent)+l)
 	}
 	return out
-}
-
-// dimRule dims the lines of a rule's text, which is the catalog's, not
-// this client's.
-func dimRule(s styles.Styles, l string) string {
-	if strings.HasPrefix(l, "rule: ") {
-		return s.Dim.Render(l)
-	}
-	return l
 }
 
 // counts are the informational counts in one paragraph.

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"tgpfs/model"
 	"tgpfs/ui/layout"
@@ -126,7 +127,10 @@ func (l *clientList) View() string {
 		for _, c := range clients[top : top+rows] {
 			line := cols.row(sh, c)
 			if l.hasSel && c.ID == l.sel {
-				line = s.Selected.Render(layout.Pad("›"+line[len(" "):], l.width))
+				// Plain text on the selection's background: the row's
+				// own colours would break it up, and its symbols and
+				// words say the same.
+				line = s.Selected.Render(layout.Pad("›"+ansi.Strip(line)[len(" "):], l.width))
 			}
 			b.WriteString(line + "\n")
 		}
