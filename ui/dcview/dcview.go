@@ -9,9 +9,10 @@
 // cluster's event stream and its report snapshots arrive as messages;
 // Update applies them to the state; the view renders the state. The report
 // is taken in a tea.Cmd, never in Update, since it takes the cluster's
-// lock; a snapshot is asked for on every tick and shortly after each event,
-// one at a time. Countdowns are computed from expires_at and the last
-// tick's clock, never counted down.
+// lock; a snapshot is asked for on every tick and on each event, one at a
+// time, with a pause after each that grows with what it took. Countdowns
+// are computed from expires_at and the last tick's clock, never counted
+// down.
 package dcview
 
 import (
@@ -53,9 +54,11 @@ type Options struct {
 	// Tick is the redraw period; zero redraws just after each second
 	// turns, when a countdown's digits change.
 	Tick time.Duration
-	// Settle is how long after an event the view asks for a new report,
-	// so a burst of events costs one snapshot; 100 ms by default.
-	Settle time.Duration
+	// Rest is the least pause between two reports, so that a burst of
+	// events costs one; 100 ms by default. The pause is longer after a
+	// report that took long: four times what it took, so the view holds
+	// the cluster's observation lock a fifth of the time at most.
+	Rest time.Duration
 
 	Styles  *styles.Styles
 	Keys    *KeyMap
@@ -89,9 +92,9 @@ type Model struct {
 	detail        *clientDetail
 	overlays      overlay.Stack
 
-	// fetching is set while a report is being taken; settling while a
-	// request waits for the burst of events it follows to settle.
-	fetching, settling bool
+	// fetching is set while a report is being taken, resting in the
+	// pause after it; wanted, when a report was asked for meanwhile.
+	fetching, resting, wanted bool
 	quitting           bool
 }
 
@@ -110,8 +113,8 @@ func New(opts Options) *Model {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	if opts.Settle <= 0 {
-		opts.Settle = 100 * time.Millisecond
+	if opts.Rest <= 0 {
+		opts.Rest = 100 * time.Millisecond
 	}
 	m := &Model{
 		shared: shared{st: newState(opts.Clock()), styles: styles.Default(), keys: DefaultKeyMap()},
@@ -134,8 +137,11 @@ type (
 	tickMsg         struct{}
 	eventMsg        struct{ ev model.ServerEvent }
 	eventsClosedMsg struct{}
-	settledMsg      struct{}
-	reportMsg       struct{ r model.ConformanceReport }
+	restedMsg       struct{}
+	reportMsg       struct {
+		r    model.ConformanceReport
+		took time.Duration
+	}
 )
 
 // CaptureMsg asks the running program for its screen from inside its event
@@ -186,14 +192,23 @@ func (m *Model) waitEvent() tea.Cmd {
 	}
 }
 
-// requestReport takes a snapshot, unless one is being taken.
+// requestReport takes a snapshot now, or after the one being taken and
+// the pause after it.
 func (m *Model) requestReport() tea.Cmd {
-	if m.fetching || m.opts.Report == nil {
+	if m.opts.Report == nil {
+		return nil
+	}
+	if m.fetching || m.resting {
+		m.wanted = true
 		return nil
 	}
 	m.fetching = true
 	report := m.opts.Report
-	return func() tea.Msg { return reportMsg{report()} }
+	return func() tea.Msg {
+		start := time.Now()
+		r := report()
+		return reportMsg{r: r, took: time.Since(start)}
+	}
 }
 
 // Update applies one message. It is the only place state changes, and it
@@ -226,15 +241,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 	case eventMsg:
 		m.st.apply(msg.ev)
-		cmds := []tea.Cmd{m.waitEvent()}
-		if !m.settling {
-			m.settling = true
-			cmds = append(cmds, tea.Tick(m.opts.Settle, func(time.Time) tea.Msg { return settledMsg{} }))
-		}
-		return tea.Batch(cmds...)
+		return tea.Batch(m.waitEvent(), m.requestReport())
 
-	case settledMsg:
-		m.settling = false
+	case restedMsg:
+		m.resting = false
+		if !m.wanted {
+			return nil
+		}
+		m.wanted = false
 		return m.requestReport()
 
 	case eventsClosedMsg:
@@ -245,8 +259,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		prev := m.st.index(m.list.sel)
 		m.st.setReport(msg.r)
 		m.list.Refresh(prev)
-		m.fetching = false
-		return nil
+		m.fetching, m.resting = false, true
+		return tea.Tick(max(m.opts.Rest, 4*msg.took), func(time.Time) tea.Msg { return restedMsg{} })
 
 	case CaptureMsg:
 		m.refresh()

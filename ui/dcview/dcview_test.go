@@ -36,7 +36,7 @@ func newHarness(t *testing.T, w, h int, r model.ConformanceReport, evs []model.S
 	hs := &harness{t: t, c: newFakeCluster(r), clock: newTestClock(goldenNow)}
 	o := Options{
 		DCs: testDCs, Note: "RSA b25898df208d2603", Report: hs.c.Report, Events: hs.c.events,
-		Clock: hs.clock.Now, Tick: 20 * time.Millisecond, Settle: 5 * time.Millisecond, Context: ctx,
+		Clock: hs.clock.Now, Tick: 20 * time.Millisecond, Rest: 5 * time.Millisecond, Context: ctx,
 	}
 	for _, f := range opts {
 		f(&o)
@@ -256,7 +256,7 @@ func TestUpdateNeverWaitsOnTheCluster(t *testing.T) {
 	gate := make(chan struct{})
 	c.gate = gate
 	m := New(Options{DCs: testDCs, Report: c.Report, Events: c.events, Clock: func() time.Time { return goldenNow },
-		Tick: time.Millisecond, Settle: time.Millisecond})
+		Tick: time.Millisecond, Rest: time.Millisecond})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	defer func() {
 		tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
@@ -278,6 +278,32 @@ func TestUpdateNeverWaitsOnTheCluster(t *testing.T) {
 	}
 	close(gate)
 	uitest.Await(t, tm, askCapture, "the report", func(c Capture) bool { return len(c.Report.Clients) == 3 }, view)
+}
+
+// A report that takes long is asked for less often: after each, the view
+// pauses four times what it took, however many events and ticks come, so
+// it holds the cluster's lock a fifth of the time at most.
+func TestReportsArePacedByTheirCost(t *testing.T) {
+	c := newFakeCluster(demoReport())
+	c.cost = 40 * time.Millisecond
+	m := New(Options{Report: c.Report, Events: c.events, Tick: time.Millisecond, Rest: time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	defer func() {
+		tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	}()
+	start := time.Now()
+	for i := range 200 {
+		c.events <- model.ServerEvent{At: at(i), DC: 2, Kind: model.SrvKeyNotFound, KeyID: model.KeyID(i + 1)}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	// Each report costs at least cost and is followed by 4 x cost: at
+	// most one per 5 x cost, and one more for the one under way. A slow
+	// machine asks for fewer, never more.
+	if n, most := c.calls.Load(), int64(elapsed/(5*c.cost))+2; n > most || n < 2 {
+		t.Errorf("%d reports in %v of events, want 2..%d", n, elapsed.Round(time.Millisecond), most)
+	}
 }
 
 // q quits, and so does ctrl+c, from the list, a client's page or the help.

@@ -140,6 +140,8 @@ type fakeCluster struct {
 	// gate, when set, holds every Report call until it is closed: a
 	// cluster whose lock is taken.
 	gate chan struct{}
+	// cost is how long each Report takes: a cluster with many clients.
+	cost time.Duration
 }
 
 func newFakeCluster(r model.ConformanceReport) *fakeCluster {
@@ -154,6 +156,7 @@ func (f *fakeCluster) Report() model.ConformanceReport {
 	if gate != nil {
 		<-gate
 	}
+	time.Sleep(f.cost)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.report
