@@ -95,7 +95,7 @@ type Model struct {
 	// fetching is set while a report is being taken, resting in the
 	// pause after it; wanted, when a report was asked for meanwhile.
 	fetching, resting, wanted bool
-	quitting           bool
+	quitting                  bool
 }
 
 // rankHelp is the one overlay: `?`.
