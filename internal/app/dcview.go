@@ -52,6 +52,7 @@ func (v *DCView) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 	if f, ok := out.(*os.File); ok && f != os.Stdout {
 		// lipgloss reads the colours a terminal can show from stdout;
 		// the view may be on stderr while stdout goes to a script.
+		defer lipgloss.SetDefaultRenderer(lipgloss.DefaultRenderer())
 		lipgloss.SetDefaultRenderer(lipgloss.NewRenderer(f))
 	}
 	p := tea.NewProgram(dcview.New(v.Options(ctx)),
