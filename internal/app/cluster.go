@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"tgpfs/model"
 	"tgpfs/proto/localdc"
 	"tgpfs/proto/login"
 )
@@ -39,6 +40,9 @@ type ClusterConfig struct {
 	Faults localdc.Faults
 	// MaxConnsPerDC bounds each DC's connections; 0 = localdc's default.
 	MaxConnsPerDC int
+	// Scenarios are --scenario values, each NAME[=DURATION][,NAME…]
+	// (model.ParseScenarios): DC behaviours that probe clients.
+	Scenarios []string
 }
 
 // Defaults is the Config of `tgpfs` with no flags. The command line's flags
@@ -83,8 +87,28 @@ func (c ClusterConfig) build(now func() time.Time) (localdc.Config, error) {
 	if cfg.Bots, err = c.bots(); err != nil {
 		return cfg, err
 	}
+	if cfg.Scenarios, err = ParseScenarios(c.Scenarios); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
+
+// ParseScenarios reads --scenario values (each NAME[=DURATION][,NAME…])
+// with model.ParseScenarios; a bad one is an *InputError naming it. A name
+// given in two values is given twice.
+func ParseScenarios(values []string) ([]model.Scenario, error) {
+	list, err := model.ParseScenarios(strings.Join(values, ","))
+	var se *model.ScenarioError
+	if errors.As(err, &se) {
+		return nil, bad("--scenario", strconv.Quote(se.Value), "%s", se.Reason)
+	}
+	return list, err
+}
+
+// CheckReportPath checks --report before anything starts: its folder
+// exists and takes new files, and the path is absent or a regular file,
+// which each report replaces.
+func CheckReportPath(path string) error { return CheckOutputPath("--report", path, true) }
 
 // listen reads --listen: a host and a port that leaves room for every DC.
 func (c ClusterConfig) listen() (string, int, error) {
@@ -236,6 +260,9 @@ func (c *Cluster) KeyNote() string {
 	}
 	return "the committed public test key"
 }
+
+// Scenarios are the cluster's scenarios, as --scenario gave them.
+func (c *Cluster) Scenarios() []model.Scenario { return c.lc.Scenarios }
 
 // MaxTTL is the cluster's cap on expires_in.
 func (c *Cluster) MaxTTL() time.Duration { return c.lc.MaxTTL }

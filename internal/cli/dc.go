@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,10 @@ type dcFlags struct {
 	pubkeyOut string
 	force     bool
 	verbose   bool
-	tui       bool
+	tui       bool   // --tui: the server's view instead of event lines
+	report    string // --report: where the conformance report goes
+	scenarios bool   // --scenarios: list them and exit
+	verdicts  bool   // --verdicts: list them and exit
 }
 
 func newDCCmd(stdio *IO) *cobra.Command {
@@ -37,9 +41,19 @@ MTProto client at those addresses with the cluster's RSA public key
 (--pubkey-out writes it). Login uses Telegram's test-DC convention: phone
 99966XYYYY lives on DC X and its code is X five times; --bot registers bot
 tokens for auth.importBotAuthorization. Temporary keys are kept in memory
-only; --state keeps permanent keys and logins.`,
+only; --state keeps permanent keys and logins.
+
+The DC judges every client it sees by Telegram's PFS rules (--verdicts
+lists them); --scenario makes it probe them (--scenarios lists the
+probes); --report writes what it saw as JSON when it stops and on SIGUSR1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case f.scenarios:
+				return printScenarios(stdio.Out)
+			case f.verdicts:
+				return printVerdicts(stdio.Out)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runDC(ctx, stdio, cfg, f)
@@ -57,6 +71,10 @@ only; --state keeps permanent keys and logins.`,
 	fl.StringArrayVar(&c.Bots, "bot", nil, "register the bot token `ID:SECRET[@DC]` for auth.importBotAuthorization, home DC 2 unless @DC (repeatable)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
 	fl.BoolVar(&f.tui, "tui", false, "watch every client live in a terminal UI instead (the dc lines still go to stdout first; the UI is drawn on stdout, or on stderr when stdout is not a terminal)")
+	fl.StringArrayVar(&c.Scenarios, "scenario", nil, "probe clients with `NAME[=DURATION][,NAME…]` (see --scenarios; repeatable)")
+	fl.StringVar(&f.report, "report", "", "write the conformance report (JSON) to this path when the DC stops and on SIGUSR1")
+	fl.BoolVar(&f.scenarios, "scenarios", false, "list the scenarios, one line each, and exit")
+	fl.BoolVar(&f.verdicts, "verdicts", false, "list the verdicts the DC judges clients by, one line each, and exit")
 	return cmd
 }
 
@@ -81,11 +99,18 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			return err
 		}
 	}
+	if f.report != "" {
+		if err := app.CheckReportPath(f.report); err != nil {
+			return err
+		}
+	}
 	c, err := dcs.Start(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	reports := notifyReport()
+	defer signal.Stop(reports)
 	// Subscribe before printing the addresses, so that -v misses nothing
 	// a client does after reading them.
 	var sub <-chan model.ServerEvent
@@ -111,22 +136,34 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			return err
 		}
 	}
-	bots := ""
+	extra := ""
 	if n := len(cfg.Bots); n > 0 {
-		bots = fmt.Sprintf(", %d bot token(s)", n)
+		extra = fmt.Sprintf(", %d bot token(s)", n)
+	}
+	if list := dcs.Scenarios(); len(list) > 0 {
+		names := make([]string, len(list))
+		for i, s := range list {
+			names[i] = s.String()
+		}
+		extra += ", scenarios " + strings.Join(names, ",")
 	}
 	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
-		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), bots)))
+		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), extra)))
 	if view != nil {
-		if err := view.Run(ctx, screen.in, screen.out); err != nil {
+		if err := runDCView(ctx, stdio, c, view, screen, f.report, reports); err != nil {
 			return err
 		}
-		return stopDC(c)
+		return stopDC(stdio, c, f.report)
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			return stopDC(c)
+			return stopDC(stdio, c, f.report)
+		case <-reports:
+			// Asked for while running: a failure is said, not fatal.
+			if err := writeReport(f.report, c.Report()); err != nil {
+				fmt.Fprintln(stdio.Err, Line("tgpfs dc: "+err.Error()))
+			}
 		case ev, ok := <-sub:
 			if !ok {
 				sub = nil
@@ -141,10 +178,14 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	}
 }
 
-// stopDC stops the cluster: when the user stops `tgpfs dc` (Ctrl-C,
-// SIGTERM, q in the TUI), whatever showed its events.
-func stopDC(c *localdc.Cluster) error {
+// stopDC stops the cluster when the user stops `tgpfs dc` (Ctrl-C,
+// SIGTERM, q in the TUI), whatever showed its events, and writes the
+// report.
+func stopDC(stdio *IO, c *localdc.Cluster, report string) error {
 	if err := c.Close(); err != nil {
+		return err
+	}
+	if err := finalReport(stdio, report, c.Report()); err != nil {
 		return err
 	}
 	return c.StateErr()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"tgpfs/internal/app"
+	"tgpfs/proto/localdc"
 )
 
 // dcTerminal is where `tgpfs dc --tui` runs: the terminal it draws on and
@@ -52,6 +54,35 @@ func openDCTerminal(stdio *IO, f dcFlags) (*dcTerminal, error) {
 	}
 	t.in, t.tty = tty, tty
 	return t, nil
+}
+
+// runDCView runs the server's view until the user quits or ctx ends; the
+// caller then stops the DCs as Ctrl-C does. A report asked for with
+// SIGUSR1 meanwhile is written as without --tui; a failure to write it is
+// said once the view is gone, as the view owns the terminal until then.
+func runDCView(ctx context.Context, stdio *IO, c *localdc.Cluster, view *app.DCView, t *dcTerminal, report string, reports <-chan os.Signal) error {
+	var failed []string
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-reports:
+				if err := writeReport(report, c.Report()); err != nil {
+					failed = append(failed, err.Error())
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := view.Run(ctx, t.in, t.out)
+	close(done)
+	<-stopped
+	for _, msg := range failed {
+		fmt.Fprintln(stdio.Err, Line("tgpfs dc: "+msg))
+	}
+	return err
 }
 
 // Close closes /dev/tty if it was opened.

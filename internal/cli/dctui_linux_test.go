@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/sys/unix"
 
+	"tgpfs/model"
 	"tgpfs/proto"
 	"tgpfs/proto/localdc"
 )
@@ -107,11 +110,14 @@ func (s *screenText) await(t *testing.T, what string, subs ...string) {
 // would: stdout is a pipe the script reads the "dc N" lines from, the view
 // is drawn on stderr, a terminal, where the person reads it and types. A
 // real client (tgpfs's own driver) connects; the view shows it with its
-// bound temporary key and its PFS verdict; q quits, the DCs stop, and the
-// exit status is 0.
+// bound temporary key and its PFS verdict, and the scenario in force;
+// SIGUSR1 writes the report while the view runs; q quits, the DCs stop,
+// the report is written again with the table after it, and the exit
+// status is 0.
 func TestDCTUIInATerminal(t *testing.T) {
 	t.Setenv("TERM", "xterm-256color")
 	master, slave := openPTY(t, 120, 40)
+	report := filepath.Join(t.TempDir(), "report.json")
 	screen := &screenText{}
 	go screen.read(master)
 
@@ -120,7 +126,8 @@ func TestDCTUIInATerminal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	go func() {
-		code := RunContext(ctx, []string{"dc", "--tui", "--dcs", "3", "--max-ttl", "1h"}, &IO{In: slave, Out: pw, Err: slave})
+		code := RunContext(ctx, []string{"dc", "--tui", "--dcs", "3", "--max-ttl", "1h", "--scenario", "forget-temp-after=1h", "--report", report},
+			&IO{In: slave, Out: pw, Err: slave})
 		pw.Close()
 		done <- code
 	}()
@@ -138,7 +145,7 @@ func TestDCTUIInATerminal(t *testing.T) {
 		addrs[want] = m[2]
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	screen.await(t, "the view with its header", "tgpfs dc · ", "dc 2 "+addrs[2], "No client yet")
+	screen.await(t, "the view with its header", "tgpfs dc · ", "scenario forget-temp-after=1h0m0s", "dc 2 "+addrs[2], "No client yet")
 
 	d := proto.NewDriver(proto.Options{
 		Target:  proto.Target{Env: "local", DC: 2, Addr: addrs[2], ProtocolDC: 2, PublicKeys: []*rsa.PublicKey{&localdc.TestPrivateKey().PublicKey}},
@@ -154,6 +161,21 @@ func TestDCTUIInATerminal(t *testing.T) {
 	screen.await(t, "the client, its bound key and its verdict", "pty-test 9.9", "Clients (1)", "✓ ok", "✓ bound")
 	_ = d.Close()
 
+	// kill -USR1: the report, while the view runs.
+	if err := unix.Kill(os.Getpid(), unix.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !reportNames(t, report, "pty-test") {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGUSR1 wrote no report naming the client")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := os.Remove(report); err != nil {
+		t.Fatal(err)
+	}
+
 	if _, err := master.WriteString("q"); err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +187,10 @@ func TestDCTUIInATerminal(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("q did not stop tgpfs dc --tui")
 	}
+	if !reportNames(t, report, "pty-test") {
+		t.Fatal("no report naming the client after q")
+	}
+	screen.await(t, "the table after the view", "tgpfs dc: 1 client seen")
 	// The DCs stopped with the view.
 	if nc, err := net.DialTimeout("tcp", addrs[2], time.Second); err == nil {
 		nc.Close()
@@ -172,4 +198,24 @@ func TestDCTUIInATerminal(t *testing.T) {
 	} else if !errors.Is(err, unix.ECONNREFUSED) {
 		t.Logf("dial after q: %v", err)
 	}
+}
+
+// reportNames reports whether the report at path names a client whose
+// device model is device.
+func reportNames(t *testing.T, path, device string) bool {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var r model.ConformanceReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("report %s: %v", path, err)
+	}
+	for _, c := range r.Clients {
+		if c.Client.DeviceModel == device {
+			return true
+		}
+	}
+	return false
 }
