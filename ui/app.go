@@ -18,14 +18,14 @@ import (
 
 	"tgpfs/model"
 	"tgpfs/proto/login"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/loginform"
 	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
 
-// tickSlack is how long after a second's boundary the countdown redraws, so
-// the new second is surely there.
-const tickSlack = 10 * time.Millisecond
+// tickSlack is how long after a second's boundary the countdown redraws.
+const tickSlack = layout.TickSlack
 
 // RevealFor is how long revealed key bytes stay on screen.
 const RevealFor = 10 * time.Second
@@ -238,9 +238,7 @@ func (m *Model) tick() tea.Cmd {
 // untilNextSecond is the wait from server time t until just after its next
 // whole second: the next moment a countdown to a whole-second expires_at
 // shows a new number.
-func untilNextSecond(t time.Time) time.Duration {
-	return time.Second - t.Sub(t.Truncate(time.Second)) + tickSlack
-}
+func untilNextSecond(t time.Time) time.Duration { return layout.UntilNextSecond(t) }
 
 // Update applies one message. It is the only place state changes, and it
 // never blocks: everything that may wait runs in the tea.Cmds it returns.

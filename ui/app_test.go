@@ -17,6 +17,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"tgpfs/model"
+	"tgpfs/ui/internal/uitest"
 )
 
 func TestMain(m *testing.M) {
@@ -72,54 +73,20 @@ func (h *harness) keys(ks ...string) {
 	}
 }
 
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-}
+func keyMsg(k string) tea.KeyMsg { return uitest.Key(k) }
+
+func askCapture(reply chan<- Capture) tea.Msg { return CaptureMsg{Reply: reply} }
 
 // capture reads the screen from inside the program's loop.
 func (h *harness) capture() Capture {
 	h.t.Helper()
-	ch := make(chan Capture, 1)
-	h.tm.Send(CaptureMsg{Reply: ch})
-	select {
-	case c := <-ch:
-		return c
-	case <-time.After(5 * time.Second):
-		h.t.Fatal("no capture within 5 s")
-	}
-	return Capture{}
+	return uitest.Capture(h.t, h.tm, askCapture)
 }
 
 // await captures until cond holds: for results that arrive from commands.
 func (h *harness) await(what string, cond func(Capture) bool) Capture {
 	h.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c := h.capture()
-		if cond(c) {
-			return c
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("waiting for %s; screen:\n%s", what, c.View)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return uitest.Await(h.t, h.tm, askCapture, what, cond, func(c Capture) string { return c.View })
 }
 
 // idleAfter holds once action has finished and been logged as done, and

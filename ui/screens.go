@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -86,18 +87,7 @@ type shared struct {
 const chromeRows = 3
 
 // wheel is how far a mouse event scrolls: -1 up, 1 down, 0 not a wheel.
-func wheel(msg tea.MouseMsg) int {
-	if msg.Action != tea.MouseActionPress {
-		return 0
-	}
-	switch msg.Button {
-	case tea.MouseButtonWheelUp:
-		return -1
-	case tea.MouseButtonWheelDown:
-		return 1
-	}
-	return 0
-}
+func wheel(msg tea.MouseMsg) int { return layout.Wheel(msg) }
 
 // scrollWheel scrolls vp three lines a wheel notch.
 func scrollWheel(vp *viewport.Model, msg tea.MouseMsg) {

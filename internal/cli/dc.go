@@ -22,6 +22,7 @@ type dcFlags struct {
 	pubkeyOut string
 	force     bool
 	verbose   bool
+	tui       bool   // --tui: the server's view instead of event lines
 	report    string // --report: where the conformance report goes
 	scenarios bool   // --scenarios: list them and exit
 	verdicts  bool   // --verdicts: list them and exit
@@ -75,6 +76,7 @@ probes); --report writes what it saw as JSON when it stops and on SIGUSR1.`,
 	fl.StringArrayVar(&c.Passwords, "password", nil, "give a test account a 2FA password, as `PHONE=PASSWORD`: its logins then need auth.checkPassword (repeatable)")
 	fl.DurationVar(&c.FreshReset, "fresh-reset", 0, "a session younger than this may not end others (406 FRESH_RESET_AUTHORISATION_FORBIDDEN; Telegram: 24h); 0 is off")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
+	fl.BoolVar(&f.tui, "tui", false, "watch every client live in a terminal UI instead (the dc lines still go to stdout first; the UI is drawn on stdout, or on stderr when stdout is not a terminal)")
 	fl.StringArrayVar(&c.Scenarios, "scenario", nil, "probe clients with `NAME[=DURATION][,NAME…]` (see --scenarios; repeatable)")
 	fl.StringVar(&f.report, "report", "", "write the conformance report (JSON) to this path when the DC stops and on SIGUSR1")
 	fl.BoolVar(&f.scenarios, "scenarios", false, "list the scenarios, one line each, and exit")
@@ -83,6 +85,15 @@ probes); --report writes what it saw as JSON when it stops and on SIGUSR1.`,
 }
 
 func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) error {
+	var screen *dcTerminal
+	if f.tui {
+		t, err := openDCTerminal(stdio, f)
+		if err != nil {
+			return err
+		}
+		defer t.Close()
+		screen = t
+	}
 	dcs, err := app.NewCluster(cfg)
 	if err != nil {
 		return err
@@ -109,7 +120,12 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	// Subscribe before printing the addresses, so that -v misses nothing
 	// a client does after reading them.
 	var sub <-chan model.ServerEvent
-	if f.verbose {
+	var view *app.DCView
+	switch {
+	case screen != nil:
+		view = app.NewDCView(c, dcs.MaxTTL())
+		defer view.Close()
+	case f.verbose:
 		ch, cancel := c.Subscribe()
 		defer cancel()
 		sub = ch
@@ -145,16 +161,16 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 	}
 	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
 		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), extra)))
+	if view != nil {
+		if err := runDCView(ctx, stdio, c, view, screen, f.report, reports); err != nil {
+			return err
+		}
+		return stopDC(stdio, c, f.report)
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			if err := c.Close(); err != nil {
-				return err
-			}
-			if err := finalReport(stdio, f.report, c.Report()); err != nil {
-				return err
-			}
-			return c.StateErr()
+			return stopDC(stdio, c, f.report)
 		case <-reports:
 			// Asked for while running: a failure is said, not fatal.
 			if err := writeReport(f.report, c.Report()); err != nil {
@@ -172,4 +188,17 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			}
 		}
 	}
+}
+
+// stopDC stops the cluster when the user stops `tgpfs dc` (Ctrl-C,
+// SIGTERM, q in the TUI), whatever showed its events, and writes the
+// report.
+func stopDC(stdio *IO, c *localdc.Cluster, report string) error {
+	if err := c.Close(); err != nil {
+		return err
+	}
+	if err := finalReport(stdio, report, c.Report()); err != nil {
+		return err
+	}
+	return c.StateErr()
 }

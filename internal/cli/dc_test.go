@@ -157,6 +157,8 @@ func TestDCCommandUsageErrors(t *testing.T) {
 		{"dc", "--key", filepath.Join(t.TempDir(), "missing.pem")},
 		{"dc", "--pubkey-out", existing},
 		{"dc", "--no-such-flag"},
+		{"dc", "--tui"},       // no terminal to draw on
+		{"dc", "--tui", "-v"}, // two ways to show the events
 	}
 	for _, args := range tests {
 		var out, errb bytes.Buffer
