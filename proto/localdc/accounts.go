@@ -2,6 +2,7 @@ package localdc
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +13,37 @@ import (
 
 	"tgpfs/model"
 )
+
+// accountMethods are the login, the account and the user methods.
+var accountMethods = []method{
+	{id: tg.AuthSendCodeRequestTypeID, serve: decoded(func(s *serverConn, _ inMsg, r *tg.AuthSendCodeRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.sendCode(s.d, r.PhoneNumber)
+	})},
+	{id: tg.AuthSignInRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthSignInRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.signIn(s.d, m, s.layer, r.PhoneNumber, r.PhoneCodeHash, r.PhoneCode)
+	})},
+	{id: tg.AuthSignUpRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthSignUpRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.signUp(s.d, m, s.layer, r)
+	})},
+	{id: tg.AuthImportBotAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthImportBotAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.importBot(s.d, m, s.layer, r.BotAuthToken)
+	})},
+	{id: tg.AuthLogOutRequestTypeID, serve: func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
+		return s.c.logOut(s.d, m)
+	}},
+	{id: tg.AuthExportAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthExportAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.exportAuth(s.d, m, r.DCID)
+	})},
+	{id: tg.AuthImportAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthImportAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.importAuth(s.d, m, s.layer, r.ID, r.Bytes)
+	})},
+	{id: tg.UsersGetUsersRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.UsersGetUsersRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.getUsers(s.d, m, s.layer, r.ID)
+	})},
+	{id: tg.UsersGetFullUserRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.UsersGetFullUserRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.getFullUser(s.d, m, s.layer, r.ID)
+	})},
+}
 
 // testPhone is Telegram's test-DC phone convention: 99966XYYYY lives on
 // DC X, and its login code is X repeated five times
@@ -288,4 +320,10 @@ func (c *Cluster) importBot(d *dcServer, m inMsg, layer int, token string) (bin.
 		return nil, rpcErr(400, "ACCESS_TOKEN_INVALID")
 	}
 	return c.login(d, m, layer, u, "auth.importBotAuthorization")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -51,7 +51,7 @@ func decodeAuthorization(t *testing.T, a answer, userCtor uint32) *tg.User {
 }
 
 func TestLoginExportImport(t *testing.T) {
-	clock := &testClock{t: time.Now()}
+	clock := &testClock{}
 	c := startCluster(t, Config{Now: clock.Now})
 	log := recordEvents(t, c)
 	const phone = "9996612345"

@@ -6,13 +6,28 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
 )
+
+// pfsMethods are the bind and the drop
+// (https://core.telegram.org/api/pfs). The bind is one of the three
+// methods an unbound temporary key may call.
+var pfsMethods = []method{
+	{id: tg.AuthBindTempAuthKeyRequestTypeID, unbound: true, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthBindTempAuthKeyRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.bindTempKey(s.d, m, r)
+	})},
+	{id: tg.AuthDropTempAuthKeysRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthDropTempAuthKeysRequest) (bin.Encoder, *tgerr.Error) {
+		return s.c.dropTempKeys(s.d, m, r.ExceptAuthKeys), nil
+	})},
+}
 
 // bindEnvelope is what a DC reads out of auth.bindTempAuthKey's
 // encrypted_message after opening it with the permanent key.
@@ -121,4 +136,77 @@ func checkBindEnvelope(env *bindEnvelope, c bindCarrier) error {
 		return fmt.Errorf("inner expires_at %d, outer %d", in.ExpiresAt, c.ExpiresAt)
 	}
 	return nil
+}
+
+// bindTempKey is auth.bindTempAuthKey.
+func (c *Cluster) bindTempKey(d *dcServer, m inMsg, r *tg.AuthBindTempAuthKeyRequest) (bin.Encoder, *tgerr.Error) {
+	temp := m.key
+	if temp.kind != model.Temporary {
+		return nil, rpcErr(400, "TEMP_AUTH_KEY_EMPTY")
+	}
+	invalid := rpcErr(400, "ENCRYPTED_MESSAGE_INVALID")
+	encID, err := bindKeyID(r.EncryptedMessage)
+	if err != nil {
+		return nil, invalid
+	}
+	c.mu.Lock()
+	perm, ok := d.keys[encID]
+	c.mu.Unlock()
+	if !ok || perm.kind != model.Permanent {
+		return nil, invalid
+	}
+	env, err := openBindMessage(perm.key, r.EncryptedMessage)
+	if err != nil {
+		return nil, invalid
+	}
+	if err := checkBindEnvelope(env, bindCarrier{
+		MsgID: m.msgID, SessionID: m.sess.id, TempKeyID: temp.id,
+		PermKeyID: model.KeyID(r.PermAuthKeyID), Nonce: r.Nonce, ExpiresAt: r.ExpiresAt,
+	}); err != nil {
+		return nil, invalid
+	}
+
+	now := c.now()
+	expiresAt := time.Unix(int64(r.ExpiresAt), 0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if temp.permID != 0 && temp.permID != perm.id {
+		return nil, rpcErr(400, "TEMP_AUTH_KEY_ALREADY_BOUND")
+	}
+	// expires_at is checked against the expiry the client asked for: the
+	// DC may have capped (and may forget the key earlier than) that, as
+	// Telegram may, without the client knowing.
+	if !expiresAt.After(now) || expiresAt.After(temp.created.Add(temp.requested+bindSlack)) {
+		return nil, rpcErr(400, "EXPIRES_AT_INVALID")
+	}
+	temp.permID, temp.boundAt = perm.id, now
+	if expiresAt.Before(temp.expiresAt) {
+		temp.expiresAt = expiresAt
+	}
+	c.emit(model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyBound, KeyID: temp.id, KeyKind: model.Temporary,
+		PermID: perm.id, ExpiresAt: temp.expiresAt, UserID: perm.userID})
+	return &tg.BoolTrue{}, nil
+}
+
+// dropTempKeys is auth.dropTempAuthKeys: every temporary key bound to the
+// caller's permanent key, except the listed ones, is forgotten.
+func (c *Cluster) dropTempKeys(d *dcServer, m inMsg, except []int64) bin.Encoder {
+	keep := make(map[model.KeyID]bool, len(except))
+	for _, id := range except {
+		keep[model.KeyID(id)] = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	perm := d.permFor(m.key)
+	if perm == nil {
+		return &tg.BoolFalse{}
+	}
+	now := c.now()
+	for id, k := range d.keys {
+		if k.kind == model.Temporary && k.permID == perm.id && !keep[id] {
+			delete(d.keys, id)
+			c.emit(model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyDropped, KeyID: id, KeyKind: model.Temporary, PermID: perm.id, Detail: "auth.dropTempAuthKeys"})
+		}
+	}
+	return &tg.BoolTrue{}
 }

@@ -256,8 +256,7 @@ func TestSeveralTempKeysPerPermKey(t *testing.T) {
 }
 
 func TestExpiredTempKeyGets404(t *testing.T) {
-	var now = time.Now()
-	clock := &testClock{t: now}
+	clock := &testClock{}
 	c := startCluster(t, Config{MaxTTL: time.Minute, Now: clock.Now})
 	p := newPFSClient(t, c, 1, time.Hour) // asks for an hour, the DC caps it to a minute
 	p.mustBind(t)

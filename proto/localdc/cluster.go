@@ -103,6 +103,9 @@ type Cluster struct {
 	hub    *hub
 	cipher crypto.Cipher
 	msgIDs *proto.MessageIDGen
+	// methods is the API the DCs serve, built from every feature's
+	// methods at Start.
+	methods methodTable
 
 	mu      sync.Mutex
 	dcs     []*dcServer
@@ -170,7 +173,12 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if now == nil {
 		now = time.Now
 	}
+	methods, err := newMethodTable(features()...)
+	if err != nil {
+		return nil, fmt.Errorf("local DC method table: %w", err)
+	}
 	c := &Cluster{
+		methods: methods,
 		cfg:     cfg,
 		key:     key,
 		fp:      crypto.RSAFingerprint(&key.PublicKey),

@@ -59,18 +59,19 @@ func (s *serverConn) serve() {
 		return
 	}
 	s.x = serverExchange{dc: s.d.protocolID, key: s.c.key, fp: s.c.fp, now: s.c.now}
-	b := new(bin.Buffer)
 	for {
 		deadline := time.Now().Add(s.c.cfg.IdleTimeout)
 		if !s.disconnectAt.IsZero() && s.disconnectAt.Before(deadline) {
 			deadline = s.disconnectAt
 		}
 		_ = s.conn.SetReadDeadline(deadline)
-		b.Reset()
-		if err := s.fc.Read(b); err != nil {
+		frame, err := s.fc.ReadFrame()
+		if err != nil {
 			return
 		}
-		if err := s.handleFrame(b.Buf); err != nil {
+		err = s.handleFrame(frame.Buf)
+		releaseFrame(frame)
+		if err != nil {
 			return
 		}
 	}

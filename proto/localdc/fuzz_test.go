@@ -130,38 +130,3 @@ func FuzzOpenBindMessage(f *testing.F) {
 		}
 	})
 }
-
-// FuzzTransport feeds raw connection bytes to codec detection and framing:
-// no panic, and no frame above the bound is ever read.
-func FuzzTransport(f *testing.F) {
-	var b bin.Buffer
-	b.Put(bytes.Repeat([]byte{1}, 24))
-	for _, tag := range [][]byte{{0xef}, {0xee, 0xee, 0xee, 0xee}, {0xdd, 0xdd, 0xdd, 0xdd}} {
-		var w bytes.Buffer
-		w.Write(tag)
-		f.Add(append(w.Bytes(), 24, 0, 0, 0))
-	}
-	f.Add([]byte{0xef, 0x7f, 0xff, 0xff, 0xff})                      // abridged, huge length
-	f.Add([]byte{0x0c, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})             // full
-	f.Add(bytes.Repeat([]byte{0x55}, 80))                            // obfuscated2 header
-	f.Add([]byte{0xee, 0xee, 0xee, 0xee, 0xff, 0xff, 0xff, 0x7f, 1}) // intermediate, huge length
-	f.Fuzz(func(t *testing.T, stream []byte) {
-		rw := struct {
-			io.Reader
-			io.Writer
-		}{bytes.NewReader(stream), io.Discard}
-		fc, err := detectTransport(rw, 1024)
-		if err != nil {
-			return
-		}
-		var buf bin.Buffer
-		for range 8 {
-			if err := fc.Read(&buf); err != nil {
-				return
-			}
-			if buf.Len() > 1024+16 {
-				t.Fatalf("read a %d-byte frame past the 1024 bound", buf.Len())
-			}
-		}
-	})
-}

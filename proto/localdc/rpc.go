@@ -1,11 +1,8 @@
 package localdc
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -95,11 +92,87 @@ func (s *serverConn) unwrap(body []byte) ([]byte, error) {
 // rpcErr builds an RPC error answer.
 func rpcErr(code int, msg string) *tgerr.Error { return tgerr.New(code, msg) }
 
-// Methods an unbound temporary key may call (https://core.telegram.org/api/pfs).
-var unboundAllowed = map[uint32]bool{
-	tg.AuthBindTempAuthKeyRequestTypeID: true,
-	tg.HelpGetConfigRequestTypeID:       true,
-	tg.HelpGetNearestDCRequestTypeID:    true,
+// method is one API method a DC serves: an entry of the method table.
+type method struct {
+	id uint32 // the method's constructor id
+	// unbound: an unbound temporary key may call it. Only the bind and
+	// the two help methods a client needs before binding may be
+	// (https://core.telegram.org/api/pfs); anything else on an unbound
+	// temporary key is 401 AUTH_KEY_PERM_EMPTY.
+	unbound bool
+	// layers are the API layers the method is served in. The zero value
+	// is every layer: serve decodes with gotd's types (layer 229), which
+	// read every layer whose encoding of the method is the same. A method
+	// whose encoding changed gets an entry per encoding, each with its own
+	// range; outside them a client gets 400 INPUT_METHOD_INVALID.
+	layers layerRange
+	serve  handler
+}
+
+// handler serves one decoded-on-demand call: b holds the method's body,
+// constructor id first.
+type handler func(s *serverConn, m inMsg, b *bin.Buffer) (bin.Encoder, *tgerr.Error)
+
+// decoded wraps a handler of a typed request: the body is decoded into R
+// first, and a body that does not decode is 400 INPUT_FETCH_ERROR.
+func decoded[R any, P interface {
+	*R
+	bin.Decoder
+}](serve func(s *serverConn, m inMsg, r P) (bin.Encoder, *tgerr.Error)) handler {
+	return func(s *serverConn, m inMsg, b *bin.Buffer) (bin.Encoder, *tgerr.Error) {
+		r := P(new(R))
+		if err := r.Decode(b); err != nil {
+			return nil, rpcErr(400, "INPUT_FETCH_ERROR")
+		}
+		return serve(s, m, r)
+	}
+}
+
+// layerRange is an inclusive range of API layers; a zero bound is open.
+type layerRange struct{ from, to int }
+
+func (r layerRange) has(layer int) bool {
+	return (r.from == 0 || layer >= r.from) && (r.to == 0 || layer <= r.to)
+}
+
+func (r layerRange) String() string {
+	switch {
+	case r.from == 0 && r.to == 0:
+		return "every layer"
+	case r.to == 0:
+		return "layers " + strconv.Itoa(r.from) + "+"
+	}
+	return "layers " + strconv.Itoa(r.from) + ".." + strconv.Itoa(r.to)
+}
+
+// methodTable is the DC's API: constructor id -> method. Each feature
+// contributes its methods from its own file (a slice of method), and the
+// table is built once when the cluster starts.
+type methodTable map[uint32]*method
+
+// features lists every file's methods. A new feature adds its slice here.
+func features() [][]method {
+	return [][]method{pfsMethods, helpMethods, accountMethods}
+}
+
+// newMethodTable builds the table; two entries for one constructor id are
+// a programming error, reported rather than one silently shadowing the
+// other.
+func newMethodTable(sets ...[]method) (methodTable, error) {
+	t := make(methodTable)
+	for _, set := range sets {
+		for i := range set {
+			m := &set[i]
+			if m.serve == nil {
+				return nil, fmt.Errorf("method %s has no handler", methodName(m.id))
+			}
+			if _, dup := t[m.id]; dup {
+				return nil, fmt.Errorf("method %s is in the table twice", methodName(m.id))
+			}
+			t[m.id] = m
+		}
+	}
+	return t, nil
 }
 
 // call answers one API call. An RPC error is returned as an rpc_error
@@ -114,16 +187,16 @@ func (s *serverConn) call(m inMsg, b *bin.Buffer) (bin.Encoder, error) {
 	if err != nil {
 		return s.fail(m, 0, rpcErr(400, "INPUT_FETCH_ERROR"), "empty query"), nil
 	}
-	res, rerr := s.api(m, id, req)
+	res, rerr, detail := s.api(m, id, req)
 	if rerr != nil {
-		return s.fail(m, id, rerr, ""), nil
+		return s.fail(m, id, rerr, detail), nil
 	}
 	return res, nil
 }
 
+// fail reports an RPC error as an event naming the method and answers it.
 func (s *serverConn) fail(m inMsg, method uint32, e *tgerr.Error, detail string) bin.Encoder {
-	name := methodName(method)
-	d := name + ": " + strconv.Itoa(e.Code) + " " + e.Message
+	d := methodName(method) + ": " + strconv.Itoa(e.Code) + " " + e.Message
 	if detail != "" {
 		d += " (" + detail + ")"
 	}
@@ -134,6 +207,8 @@ func (s *serverConn) fail(m inMsg, method uint32, e *tgerr.Error, detail string)
 // typeNames is gotd's id -> TL name map, built once.
 var typeNames = sync.OnceValue(tg.TypesMap)
 
+// methodName is the TL name of a constructor id, or its hex form when gotd
+// (layer 229) does not know it: an older layer's id, or garbage.
 func methodName(id uint32) string {
 	if id == 0 {
 		return "?"
@@ -144,92 +219,26 @@ func methodName(id uint32) string {
 	return fmt.Sprintf("#%08x", id)
 }
 
-// api dispatches an unwrapped API call.
-func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-	if m.key.kind == model.Temporary && s.c.boundTo(m.key) == 0 && !unboundAllowed[id] {
-		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY")
+// api dispatches an unwrapped API call through the method table. detail
+// explains an error in the event, never to the client.
+func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr.Error, string) {
+	meth := s.c.methods[id]
+	if m.key.kind == model.Temporary && s.c.boundTo(m.key) == 0 && (meth == nil || !meth.unbound) {
+		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY"), "unbound temporary key"
 	}
 	if e := s.c.injectedFault(m, id); e != nil {
-		return nil, e
+		return nil, e, "injected fault"
 	}
-	decode := func(r bin.Decoder) *tgerr.Error {
-		if err := r.Decode(b); err != nil {
-			return rpcErr(400, "INPUT_FETCH_ERROR")
-		}
-		return nil
+	// Not served: one answer whoever asks, as Telegram answers a method
+	// that does not exist (or no longer does).
+	if meth == nil {
+		return nil, rpcErr(400, "INPUT_METHOD_INVALID"), "not served by the local DC"
 	}
-	switch id {
-	case tg.AuthBindTempAuthKeyRequestTypeID:
-		var r tg.AuthBindTempAuthKeyRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.bindTempKey(s.d, m, &r)
-	case tg.HelpGetConfigRequestTypeID:
-		return s.c.config(s.d), nil
-	case tg.HelpGetNearestDCRequestTypeID:
-		return &tg.NearestDC{Country: "ZZ", ThisDC: s.d.id, NearestDC: s.d.id}, nil
-	case tg.AuthDropTempAuthKeysRequestTypeID:
-		var r tg.AuthDropTempAuthKeysRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.dropTempKeys(s.d, m, r.ExceptAuthKeys), nil
-	case tg.AuthSendCodeRequestTypeID:
-		var r tg.AuthSendCodeRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.sendCode(s.d, r.PhoneNumber)
-	case tg.AuthSignInRequestTypeID:
-		var r tg.AuthSignInRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.signIn(s.d, m, s.layer, r.PhoneNumber, r.PhoneCodeHash, r.PhoneCode)
-	case tg.AuthSignUpRequestTypeID:
-		var r tg.AuthSignUpRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.signUp(s.d, m, s.layer, &r)
-	case tg.AuthImportBotAuthorizationRequestTypeID:
-		var r tg.AuthImportBotAuthorizationRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.importBot(s.d, m, s.layer, r.BotAuthToken)
-	case tg.AuthLogOutRequestTypeID:
-		return s.c.logOut(s.d, m)
-	case tg.UsersGetUsersRequestTypeID:
-		var r tg.UsersGetUsersRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.getUsers(s.d, m, s.layer, r.ID)
-	case tg.UsersGetFullUserRequestTypeID:
-		var r tg.UsersGetFullUserRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.getFullUser(s.d, m, s.layer, r.ID)
-	case tg.AuthExportAuthorizationRequestTypeID:
-		var r tg.AuthExportAuthorizationRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.exportAuth(s.d, m, r.DCID)
-	case tg.AuthImportAuthorizationRequestTypeID:
-		var r tg.AuthImportAuthorizationRequest
-		if e := decode(&r); e != nil {
-			return nil, e
-		}
-		return s.c.importAuth(s.d, m, s.layer, r.ID, r.Bytes)
+	if s.layer != 0 && !meth.layers.has(s.layer) {
+		return nil, rpcErr(400, "INPUT_METHOD_INVALID"), fmt.Sprintf("#%08x is served in %s, the client named layer %d", id, meth.layers, s.layer)
 	}
-	if s.c.actingUser(s.d, m.key) == nil {
-		return nil, rpcErr(401, "AUTH_KEY_UNREGISTERED")
-	}
-	return nil, rpcErr(400, "INPUT_METHOD_INVALID")
+	res, e := meth.serve(s, m, b)
+	return res, e, ""
 }
 
 // injectedFault returns the error Config.Faults asks for, if any.
@@ -286,128 +295,4 @@ func (c *Cluster) actingUser(d *dcServer, k *authKey) *user {
 		return nil
 	}
 	return c.users[p.userID]
-}
-
-// bindTempKey is auth.bindTempAuthKey.
-func (c *Cluster) bindTempKey(d *dcServer, m inMsg, r *tg.AuthBindTempAuthKeyRequest) (bin.Encoder, *tgerr.Error) {
-	temp := m.key
-	if temp.kind != model.Temporary {
-		return nil, rpcErr(400, "TEMP_AUTH_KEY_EMPTY")
-	}
-	invalid := rpcErr(400, "ENCRYPTED_MESSAGE_INVALID")
-	encID, err := bindKeyID(r.EncryptedMessage)
-	if err != nil {
-		return nil, invalid
-	}
-	c.mu.Lock()
-	perm, ok := d.keys[encID]
-	c.mu.Unlock()
-	if !ok || perm.kind != model.Permanent {
-		return nil, invalid
-	}
-	env, err := openBindMessage(perm.key, r.EncryptedMessage)
-	if err != nil {
-		return nil, invalid
-	}
-	if err := checkBindEnvelope(env, bindCarrier{
-		MsgID: m.msgID, SessionID: m.sess.id, TempKeyID: temp.id,
-		PermKeyID: model.KeyID(r.PermAuthKeyID), Nonce: r.Nonce, ExpiresAt: r.ExpiresAt,
-	}); err != nil {
-		return nil, invalid
-	}
-
-	now := c.now()
-	expiresAt := time.Unix(int64(r.ExpiresAt), 0)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if temp.permID != 0 && temp.permID != perm.id {
-		return nil, rpcErr(400, "TEMP_AUTH_KEY_ALREADY_BOUND")
-	}
-	// expires_at is checked against the expiry the client asked for: the
-	// DC may have capped (and may forget the key earlier than) that, as
-	// Telegram may, without the client knowing.
-	if !expiresAt.After(now) || expiresAt.After(temp.created.Add(temp.requested+bindSlack)) {
-		return nil, rpcErr(400, "EXPIRES_AT_INVALID")
-	}
-	temp.permID, temp.boundAt = perm.id, now
-	if expiresAt.Before(temp.expiresAt) {
-		temp.expiresAt = expiresAt
-	}
-	c.emit(model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyBound, KeyID: temp.id, KeyKind: model.Temporary,
-		PermID: perm.id, ExpiresAt: temp.expiresAt, UserID: perm.userID})
-	return &tg.BoolTrue{}, nil
-}
-
-// dropTempKeys is auth.dropTempAuthKeys: every temporary key bound to the
-// caller's permanent key, except the listed ones, is forgotten.
-func (c *Cluster) dropTempKeys(d *dcServer, m inMsg, except []int64) bin.Encoder {
-	keep := make(map[model.KeyID]bool, len(except))
-	for _, id := range except {
-		keep[model.KeyID(id)] = true
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	perm := d.permFor(m.key)
-	if perm == nil {
-		return &tg.BoolFalse{}
-	}
-	now := c.now()
-	for id, k := range d.keys {
-		if k.kind == model.Temporary && k.permID == perm.id && !keep[id] {
-			delete(d.keys, id)
-			c.emit(model.ServerEvent{At: now, DC: d.id, Kind: model.SrvKeyDropped, KeyID: id, KeyKind: model.Temporary, PermID: perm.id, Detail: "auth.dropTempAuthKeys"})
-		}
-	}
-	return &tg.BoolTrue{}
-}
-
-// config is help.getConfig: the cluster's own addresses, plain IPv4 first.
-func (c *Cluster) config(d *dcServer) bin.Encoder {
-	now := c.now()
-	var opts []tg.DCOption
-	for _, o := range c.dcs {
-		host, port, _ := net.SplitHostPort(o.addr)
-		p, _ := strconv.Atoi(port)
-		ip := net.ParseIP(host)
-		opts = append(opts, tg.DCOption{ID: o.id, IPAddress: host, Port: p, Ipv6: ip != nil && ip.To4() == nil})
-	}
-	return &tg.Config{
-		Date:                    int(now.Unix()),
-		Expires:                 int(now.Add(time.Hour).Unix()),
-		TestMode:                true,
-		ThisDC:                  d.id,
-		DCOptions:               opts,
-		DCTxtDomainName:         "localdc.invalid",
-		ChatSizeMax:             200,
-		MegagroupSizeMax:        200000,
-		ForwardedCountMax:       100,
-		OnlineUpdatePeriodMs:    210000,
-		OfflineBlurTimeoutMs:    5000,
-		OfflineIdleTimeoutMs:    30000,
-		OnlineCloudTimeoutMs:    300000,
-		NotifyCloudDelayMs:      30000,
-		NotifyDefaultDelayMs:    1500,
-		PushChatPeriodMs:        60000,
-		PushChatLimit:           2,
-		EditTimeLimit:           172800,
-		RevokeTimeLimit:         2147483647,
-		RevokePmTimeLimit:       2147483647,
-		RatingEDecay:            2419200,
-		StickersRecentLimit:     200,
-		ChannelsReadMediaPeriod: 604800,
-		CallReceiveTimeoutMs:    20000,
-		CallRingTimeoutMs:       90000,
-		CallConnectTimeoutMs:    30000,
-		CallPacketTimeoutMs:     10000,
-		MeURLPrefix:             "https://t.me/",
-		CaptionLengthMax:        1024,
-		MessageLengthMax:        4096,
-		WebfileDCID:             1,
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

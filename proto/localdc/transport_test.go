@@ -143,8 +143,7 @@ func TestFrameReading(t *testing.T) {
 			if err != nil {
 				t.Fatalf("detect: %v", err)
 			}
-			var b bin.Buffer
-			err = fc.Read(&b)
+			b, err := fc.ReadFrame()
 			if tt.want == nil {
 				if err == nil {
 					t.Fatalf("read %d bytes, want an error", b.Len())
@@ -152,7 +151,7 @@ func TestFrameReading(t *testing.T) {
 				return
 			}
 			if err != nil || !bytes.Equal(b.Buf, tt.want) {
-				t.Fatalf("read %x, %v; want %x", b.Buf, err, tt.want)
+				t.Fatalf("read %v, %v; want %x", b, err, tt.want)
 			}
 		})
 	}
