@@ -61,6 +61,13 @@ type Config struct {
 	Bots map[string]int
 	// Faults injects Telegram's error answers for client tests.
 	Faults Faults
+	// FreshReset is Telegram's rule that a session younger than this
+	// cannot end others (406 FRESH_RESET_AUTHORISATION_FORBIDDEN);
+	// Telegram's is 24h. Zero: off, so a demo can end sessions at once.
+	FreshReset time.Duration
+	// Passwords gives test accounts a 2FA password: phone -> password.
+	// Their logins then need auth.checkPassword (SRP).
+	Passwords map[string]string
 }
 
 // Faults are answers a real DC gives under conditions a local one never
@@ -115,7 +122,9 @@ type Cluster struct {
 	exports map[string]*exportToken
 	codes   map[string]string // phone_code_hash -> phone
 	faults  faultState
-	saveErr error // last failure to write StatePath
+	acct    accountState  // sessions, QR tokens, 2FA
+	live    *liveSessions // connections a DC can push to
+	saveErr error         // last failure to write StatePath
 	// otherState holds state-file keys of DCs this run does not have.
 	otherState []permState
 
@@ -177,6 +186,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local DC method table: %w", err)
 	}
+	passwords, err := newVerifiers(cfg.Passwords, cfg.DCs)
+	if err != nil {
+		return nil, fmt.Errorf("local DC: %w", err)
+	}
 	c := &Cluster{
 		methods: methods,
 		cfg:     cfg,
@@ -191,6 +204,8 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		nextUID: firstUserID,
 		exports: make(map[string]*exportToken),
 		faults:  faultState{floodLeft: cfg.Faults.FloodWaitCount, dupDone: make(map[model.KeyID]bool)},
+		acct:    newAccountState(passwords),
+		live:    newLiveSessions(),
 	}
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	for id := 1; id <= cfg.DCs; id++ {
@@ -415,6 +430,7 @@ func (c *Cluster) acceptLoop(d *dcServer) {
 				}
 			}()
 			sc := &serverConn{c: c, d: d, conn: conn, flood: flood}
+			defer c.live.drop(sc)
 			sc.serve()
 		}()
 	}
@@ -453,4 +469,5 @@ func (c *Cluster) sweep() {
 			delete(c.exports, tok)
 		}
 	}
+	c.acct.sweepLocked(now)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -39,8 +40,13 @@ type serverConn struct {
 	fc *frameConn
 	x  serverExchange
 
-	layer        int       // from invokeWithLayer; 0 until the client names one
-	disconnectAt time.Time // from ping_delay_disconnect
+	layer        int         // from invokeWithLayer; 0 until the client names one
+	disconnectAt time.Time   // from ping_delay_disconnect
+	client       *connClient // from initConnection, and the peer's address
+
+	// wmu orders whole messages (msg_id, seq_no, write): besides this
+	// connection's goroutine, the DC may push an update on it.
+	wmu sync.Mutex
 }
 
 // errMalformed closes the connection: a frame that does not parse or
@@ -198,6 +204,7 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 			return err
 		}
 	}
+	s.c.live.note(s, k, sess)
 	return s.dispatch(inMsg{key: k, sess: sess, msgID: msg.MessageID, seqNo: msg.SeqNo, body: msg.Data()})
 }
 
@@ -381,6 +388,8 @@ func (s *serverConn) send(k *authKey, sess *session, contentRelated bool, msg bi
 	if contentRelated {
 		typ = proto.MessageServerResponse
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.c.mu.Lock()
 	seq := sess.nextSeq(contentRelated)
 	s.c.mu.Unlock()

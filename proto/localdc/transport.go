@@ -51,7 +51,8 @@ type frameConn struct {
 	r          io.Reader
 	w          io.Writer
 	maxFrame   int
-	fullSeq    uint32 // full transport: the seq_no the next client frame must carry
+	fullSeq    uint32     // full transport: the seq_no the next client frame must carry
+	wmu        sync.Mutex // one frame at a time: the DC may push on a connection
 }
 
 var (
@@ -257,7 +258,11 @@ func readGrowing(r io.Reader, b *bin.Buffer, n int) error {
 }
 
 // Write sends one frame.
-func (f *frameConn) Write(b *bin.Buffer) error { return f.codec.Write(f.w, b) }
+func (f *frameConn) Write(b *bin.Buffer) error {
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	return f.codec.Write(f.w, b)
+}
 
 // writeTransportError sends a transport error: -code as a bare int32 frame.
 func (f *frameConn) writeTransportError(code int32) error {
