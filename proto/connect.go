@@ -87,8 +87,13 @@ func (d *Driver) dialTarget(ctx context.Context, role string) (*tap.Conn, error)
 }
 
 func (d *Driver) handshake(ctx context.Context, conn transport.Conn, kind model.KeyKind, protocolDC int) (handshake.Result, error) {
+	return d.handshakeFor(ctx, conn, kind, protocolDC, d.opts.TempTTL)
+}
+
+// handshakeFor is handshake with a temporary key's expires_in of its own.
+func (d *Driver) handshakeFor(ctx context.Context, conn transport.Conn, kind model.KeyKind, protocolDC int, expiresIn time.Duration) (handshake.Result, error) {
 	res, err := handshake.Run(ctx, conn, handshake.Config{
-		Kind: kind, DC: protocolDC, ExpiresIn: d.opts.TempTTL, Keys: d.st().target.PublicKeys, Now: d.now,
+		Kind: kind, DC: protocolDC, ExpiresIn: expiresIn, Keys: d.st().target.PublicKeys, Now: d.now,
 	})
 	d.emit(model.HandshakeDone{At: d.now(), Transcript: res.Transcript})
 	if err != nil {
