@@ -153,8 +153,13 @@ func (d *Driver) ensurePerm(ctx context.Context) error {
 // the DC who is calling: the app id and the version, device and system the
 // caller gave in Options.
 func (d *Driver) initConnection(q bin.Object) bin.Object {
+	return d.initConnectionAs(d.opts.DeviceModel, q)
+}
+
+// initConnectionAs is initConnection naming another device model.
+func (d *Driver) initConnectionAs(device string, q bin.Object) bin.Object {
 	return &tg.InvokeWithLayerRequest{Layer: d.opts.Layer, Query: &tg.InitConnectionRequest{
-		APIID: d.opts.AppID, DeviceModel: d.opts.DeviceModel, SystemVersion: d.opts.SystemVersion, AppVersion: d.opts.AppVersion,
+		APIID: d.opts.AppID, DeviceModel: device, SystemVersion: d.opts.SystemVersion, AppVersion: d.opts.AppVersion,
 		SystemLangCode: "en", LangCode: "en", Query: q,
 	}}
 }

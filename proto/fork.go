@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/tg"
 
@@ -80,17 +81,12 @@ const sourceTempTTL = 2 * time.Minute
 // guarantees that nothing but the accept goes out under the source's key.
 // AcceptLoginToken opens a connection of its own, makes a temporary key,
 // binds it to the source's key (the bind's inner message is the one thing
-// the permanent key encrypts), sends auth.acceptLoginToken in
-// invokeWithLayer(initConnection(...)) as Telegram asks of every newly
-// bound key, and closes the connection. It is the only code that holds the
+// the permanent key encrypts), sends auth.acceptLoginToken (acceptOn says
+// how it is wrapped), and closes the connection. It is the only code that holds the
 // session over that key, and it never sends a second query; a second
 // AcceptLoginToken is refused without I/O. Nothing else is called under the
 // source's key: no help.getConfig, no auth.dropTempAuthKeys (which would
 // drop the source's own client's temporary keys).
-//
-// The initConnection describes tgpfs, so the DCs list the source's device
-// as tgpfs until its own client next connects, as Telegram lists a
-// session's latest initConnection.
 type SourceKey struct {
 	d          *Driver
 	perm       crypto.AuthKey
@@ -170,7 +166,7 @@ func (s *SourceKey) AcceptLoginToken(ctx context.Context, token []byte) (Authori
 	}
 	s.temp = res.Key
 	d.ring.AddKey(res.Key)
-	sess, err := session.New(conn, res.Key, res.Salt, session.Options{Now: d.now, Offset: res.Offset, Wrap: d.initConnection})
+	sess, err := session.New(conn, res.Key, res.Salt, session.Options{Now: d.now, Offset: res.Offset})
 	if err != nil {
 		return Authorization{}, err
 	}
@@ -178,11 +174,33 @@ func (s *SourceKey) AcceptLoginToken(ctx context.Context, token []byte) (Authori
 		return Authorization{}, fmt.Errorf("bind a temporary key to the source's permanent key %s on DC %d: %w", s.KeyID(), s.dc, err)
 	}
 	conn.Seal()
-	a, err := tg.NewClient(sess).AuthAcceptLoginToken(ctx, token)
+	a, err := d.acceptOn(ctx, sess.Invoke, token)
 	if err != nil {
 		return Authorization{}, acceptErr(err)
 	}
-	return authorizationOf(*a), nil
+	return authorizationOf(a), nil
+}
+
+// acceptDeviceModel is how the accept describes tgpfs when the DC asks for
+// initConnection.
+const acceptDeviceModel = "tgpfs"
+
+// acceptOn sends the source's auth.acceptLoginToken. It goes in
+// invokeWithLayer alone first, so that the source's device stays listed as
+// its own client described it (a DC lists a session's latest
+// initConnection). Telegram may answer a newly bound key's first call
+// without initConnection with CONNECTION_NOT_INITED; then the accept goes
+// once more in invokeWithLayer(initConnection(...)), naming tgpfs, as tdlib
+// answers that error (pfs-protocol.md, initConnection). Either way it is
+// the one query of the source's key.
+func (d *Driver) acceptOn(ctx context.Context, invoke func(context.Context, bin.Encoder, bin.Decoder) error, token []byte) (tg.Authorization, error) {
+	var a tg.Authorization
+	q := &tg.AuthAcceptLoginTokenRequest{Token: token}
+	err := invoke(ctx, &tg.InvokeWithLayerRequest{Layer: d.opts.Layer, Query: q}, &a)
+	if model.Classify(err, model.KeyState{}).Type == "CONNECTION_NOT_INITED" {
+		err = invoke(ctx, d.initConnectionAs(acceptDeviceModel, q), &a)
+	}
+	return a, err
 }
 
 // ForkResult is a finished fork.

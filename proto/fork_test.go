@@ -17,6 +17,7 @@ import (
 	"tgpfs/model"
 	"tgpfs/proto/localdc"
 	"tgpfs/proto/login"
+	"tgpfs/proto/session"
 	"tgpfs/proto/tap"
 )
 
@@ -201,7 +202,9 @@ func TestFork(t *testing.T) {
 				if fork.PermKey().ID == src.PermKey().ID || !fork.Status().LoggedIn {
 					t.Fatal("the fork is not a logged-in key of its own")
 				}
-				fromSrc, fromFork := list(t, src), list(t, fork)
+				// The fork lists first: the accept left the source's
+				// device as the source described it.
+				fromFork, fromSrc := list(t, fork), list(t, src)
 				if len(fromSrc) != 2 || len(fromFork) != 2 || hashOf(t, fromSrc, "fork") != res.Hash {
 					t.Fatalf("source lists %+v, fork lists %+v; want two sessions, the fork's hash %d", fromSrc, fromFork, res.Hash)
 				}
@@ -301,14 +304,64 @@ func queries(t *testing.T, body []byte) []uint32 {
 	case mt.MsgsAckTypeID:
 		return nil
 	case tg.InvokeWithLayerRequestTypeID:
+		return queries(t, body[8:]) // its id and the layer
+	case tg.InitConnectionRequestTypeID:
 		init := tg.InitConnectionRequest{Query: &rest{}}
-		req := tg.InvokeWithLayerRequest{Query: &init}
-		if err := req.Decode(b); err != nil {
+		if err := init.Decode(b); err != nil {
 			t.Fatal(err)
 		}
 		return queries(t, init.Query.(*rest).b)
 	}
 	return []uint32{id}
+}
+
+// TestAcceptOnWrapsAsTelegramAsks: the source's accept goes in
+// invokeWithLayer alone; only CONNECTION_NOT_INITED brings initConnection,
+// naming tgpfs, and the query is the accept both times.
+func TestAcceptOnWrapsAsTelegramAsks(t *testing.T) {
+	d := NewDriver(Options{Layer: 228, DeviceModel: "tgpfs fork", AppID: 7})
+	defer d.Close()
+	for _, tc := range []struct {
+		name    string
+		answers []error
+		want    []string
+	}{
+		{"accepted", []error{nil}, []string{"layer"}},
+		{"not inited", []error{session.NewRPCError(400, "CONNECTION_NOT_INITED"), nil}, []string{"layer", "layer+init tgpfs"}},
+		{"other error", []error{session.NewRPCError(400, "AUTH_TOKEN_EXPIRED")}, []string{"layer"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent []string
+			invoke := func(_ context.Context, in bin.Encoder, _ bin.Decoder) error {
+				var b bin.Buffer
+				if err := in.Encode(&b); err != nil {
+					t.Fatal(err)
+				}
+				var q []uint32
+				q = append(q, queries(t, b.Buf)...)
+				if !slices.Equal(q, []uint32{tg.AuthAcceptLoginTokenRequestTypeID}) {
+					t.Fatalf("sent %#x, want the accept", q)
+				}
+				layer := tg.InvokeWithLayerRequest{Query: &rest{}}
+				if err := layer.Decode(&bin.Buffer{Buf: b.Buf}); err != nil || layer.Layer != 228 {
+					t.Fatalf("not in invokeWithLayer(228): %v", err)
+				}
+				kind := "layer"
+				init := tg.InitConnectionRequest{Query: &rest{}}
+				if init.Decode(&bin.Buffer{Buf: layer.Query.(*rest).b}) == nil {
+					kind += "+init " + init.DeviceModel
+				}
+				sent = append(sent, kind)
+				err := tc.answers[0]
+				tc.answers = tc.answers[1:]
+				return err
+			}
+			_, err := d.acceptOn(context.Background(), invoke, []byte("token"))
+			if !slices.Equal(sent, tc.want) || (err == nil) != (tc.name != "other error") {
+				t.Fatalf("sent %q, err %v; want %q", sent, err, tc.want)
+			}
+		})
+	}
 }
 
 // TestForkMigrates: the new device starts on DC 1, the account lives on

@@ -234,11 +234,11 @@ func (p *sessionsScreen) done(msg actionDone) tea.Cmd {
 	var need *login.PasswordNeeded
 	v := p.sh.classify(msg.err, p.sh.now)
 	switch {
+	case msg.name == actFork && v.Type == "PASSWORD_HASH_INVALID":
+		return request(dialogRequest{p.askPassword(v.Advice)})
 	case msg.name == actFork && errors.As(msg.err, &need):
 		p.hint = need.Hint
 		return request(dialogRequest{p.askPassword("")})
-	case msg.name == actFork && v.Type == "PASSWORD_HASH_INVALID":
-		return request(dialogRequest{p.askPassword(v.Advice)})
 	}
 	p.problem = v.Advice
 	return p.load()
