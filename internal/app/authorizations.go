@@ -36,6 +36,19 @@ type Authorization struct {
 	UsesPFS *bool
 }
 
+// ConnectAndLogIn connects the driver and logs in with the test phone the
+// Config chose (local and test DCs without --session), as the TUI does at
+// start.
+func (s *Session) ConnectAndLogIn(ctx context.Context) error {
+	if err := s.Driver.Connect(ctx); err != nil {
+		return err
+	}
+	if s.app.phone != "" {
+		return s.Driver.Login(ctx, s.app.phone)
+	}
+	return nil
+}
+
 // Authorizations lists the account's sessions, this one first.
 func (s *Session) Authorizations(ctx context.Context) ([]Authorization, error) {
 	list, err := s.Driver.Authorizations(ctx)
