@@ -123,6 +123,7 @@ func TestBadInput(t *testing.T) {
 		proxySecret = "ee00112233445566778899aabbccddeeffzz"
 		appHash     = "0123456789abcdef0123456789abcdef"
 		botSecret   = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+		pwSecret    = "hunter2hunter"
 	)
 	app := map[string]string{"TG_APP_ID": "12345", "TG_APP_HASH": appHash}
 
@@ -211,6 +212,12 @@ func TestBadInput(t *testing.T) {
 		badCase{args: []string{"dc", "extra"}, want: `unknown command "extra" for "tgpfs dc"`},
 		// A good --state next to a bad flag: no state file appears.
 		badCase{args: []string{"dc", "--state", at("new.state"), "--bot", "12:short"}, want: "--bot"},
+		badCase{args: []string{"dc", "--password", pwSecret}, want: "--password <13 characters hidden>: want PHONE=PASSWORD", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--password", pwSecret + "=9996621234"}, want: "a test phone 99966XYYYY before the =", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--password", "9996691234=" + pwSecret}, want: "--password 9996691234=<13 characters hidden>: the phone lives on DC 9", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--password", "9996621234="}, want: "want a password of 1..256 bytes"},
+		badCase{args: []string{"dc", "--password", "9996621234=" + pwSecret, "--password", "99966 2 1234=" + pwSecret}, want: "given already", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--fresh-reset", "-1s"}, want: "--fresh-reset -1s: want 0s..8760h0m0s"},
 		badCase{args: []string{"dc", "--state", at("new.state"), "--listen", busy, "--dcs", "1"}, want: "--listen"},
 
 		badCase{args: []string{"catalog", "a", "b"}, want: `want at most one METHOD, got 2: ["a" "b"]`},

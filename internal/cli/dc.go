@@ -34,9 +34,13 @@ func newDCCmd(stdio *IO) *cobra.Command {
 The first lines on stdout are "dc <id> <host:port>", one per DC. Point any
 MTProto client at those addresses with the cluster's RSA public key
 (--pubkey-out writes it). Login uses Telegram's test-DC convention: phone
-99966XYYYY lives on DC X and its code is X five times; --bot registers bot
-tokens for auth.importBotAuthorization. Temporary keys are kept in memory
-only; --state keeps permanent keys and logins.`,
+99966XYYYY lives on DC X and its code is X five times; --password gives such
+an account a 2FA password (SRP), --bot registers bot tokens for
+auth.importBotAuthorization. QR login and the account's sessions
+(account.getAuthorizations, resetAuthorization, auth.resetAuthorizations)
+are served; --fresh-reset 24h adds Telegram's rule that a new session cannot
+end others. Temporary keys are kept in memory only; --state keeps permanent
+keys, logins and sessions.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -52,8 +56,10 @@ only; --state keeps permanent keys and logins.`,
 	fl.StringVar(&f.pubkeyOut, "pubkey-out", "", "write the cluster's RSA public key (PEM) to this path")
 	fl.BoolVar(&f.force, "force", false, "let --pubkey-out replace an existing regular file")
 	fl.DurationVar(&c.MaxTTL, "max-ttl", c.MaxTTL, "cap on a temporary key's expires_in")
-	fl.StringVar(&c.StatePath, "state", "", "keep permanent keys and logins in this file across restarts")
+	fl.StringVar(&c.StatePath, "state", "", "keep permanent keys, logins and sessions in this file across restarts")
 	fl.StringArrayVar(&c.Bots, "bot", nil, "register the bot token `ID:SECRET[@DC]` for auth.importBotAuthorization, home DC 2 unless @DC (repeatable)")
+	fl.StringArrayVar(&c.Passwords, "password", nil, "give a test account a 2FA password, as `PHONE=PASSWORD`: its logins then need auth.checkPassword (repeatable)")
+	fl.DurationVar(&c.FreshReset, "fresh-reset", 0, "a session younger than this may not end others (406 FRESH_RESET_AUTHORISATION_FORBIDDEN; Telegram: 24h); 0 is off")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
 	return cmd
 }
@@ -95,12 +101,18 @@ func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) err
 			return err
 		}
 	}
-	bots := ""
+	extra := ""
 	if n := len(cfg.Bots); n > 0 {
-		bots = fmt.Sprintf(", %d bot token(s)", n)
+		extra += fmt.Sprintf(", %d bot token(s)", n)
+	}
+	if n := len(cfg.Passwords); n > 0 {
+		extra += fmt.Sprintf(", %d 2FA password(s)", n)
+	}
+	if cfg.FreshReset > 0 {
+		extra += fmt.Sprintf(", sessions end others after %s", cfg.FreshReset)
 	}
 	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
-		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), bots)))
+		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), extra)))
 	for {
 		select {
 		case <-ctx.Done():

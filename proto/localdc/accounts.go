@@ -66,11 +66,6 @@ func phoneDC(phone string) int {
 	return dc
 }
 
-// TestPhoneDC returns the DC a test phone (99966XYYYY, digits with any
-// punctuation) lives on, or 0 for any other number: the rule the DCs log
-// in by, for callers that check a phone before the DCs start.
-func TestPhoneDC(phone string) int { return phoneDC(normalizePhone(phone)) }
-
 // loginCode is the code a test phone signs in with.
 func loginCode(dc int) string { return strings.Repeat(strconv.Itoa(dc), 5) }
 

@@ -127,6 +127,14 @@ func TestAuthorizations(t *testing.T) {
 		if got := desk.self(); got != "-404" {
 			t.Fatalf("the ended session's temporary key: %q, want -404", got)
 		}
+		// A client that speaks on the permanent key itself (no PFS) hears
+		// it on its next call.
+		direct := desk.pfsClient
+		direct.rawClient = dialRaw(t, c.Addr(2))
+		direct.use(direct.perm, direct.permSalt)
+		if got := desk.self(); got != "AUTH_KEY_UNREGISTERED" {
+			t.Fatalf("the ended session's permanent key, used directly: %q", got)
+		}
 		desk.rebind()
 		if got := desk.self(); got != "AUTH_KEY_UNREGISTERED" {
 			t.Fatalf("the ended session's permanent key: %q", got)

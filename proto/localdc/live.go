@@ -131,7 +131,13 @@ func (c *Cluster) liveTargetsLocked(dc int, perm model.KeyID) []liveTarget {
 
 // push sends msg, content-related, to each target from a goroutine of its
 // own: the caller's answer never waits on another client's socket. A
-// target whose connection has closed fails its write, which is all.
+// target whose connection has closed fails its write, which is all. msg
+// is encoded as gotd's layer has it, whatever layer the target's client
+// named: that is right for the one update pushed today,
+// updateShort(updateLoginToken), the same in every layer 133..229
+// (tlayer/testdata/ids.txt). Anything else pushed must be transcoded for
+// the target's layer (tlayer.Object) by the target's own goroutine, which
+// owns its layer.
 func (c *Cluster) push(to []liveTarget, msg bin.Encoder) {
 	for _, t := range to {
 		c.wg.Add(1)

@@ -37,8 +37,9 @@ const (
 	srpTTL = 5 * time.Minute
 	// maxSRPSessions bounds the SRP exchanges the cluster remembers.
 	maxSRPSessions = 1024
-	// maxPassword bounds a --password in bytes.
-	maxPassword = 256
+	// MaxPasswordLen bounds a test account's password (Config.Passwords)
+	// in bytes.
+	MaxPasswordLen = 256
 )
 
 // srpVerifier is what a server keeps of a 2FA password: the salts and
@@ -116,8 +117,8 @@ func newVerifiers(passwords map[string]string, dcs int) (map[string]*srpVerifier
 		if dc := phoneDC(phone); dc == 0 || dc > dcs {
 			return nil, fmt.Errorf("password for %q: not a test phone 99966XYYYY of DCs 1..%d", raw, dcs)
 		}
-		if pw == "" || len(pw) > maxPassword {
-			return nil, fmt.Errorf("password for %s: want 1..%d bytes", phone, maxPassword)
+		if pw == "" || len(pw) > MaxPasswordLen {
+			return nil, fmt.Errorf("password for %s: want 1..%d bytes", phone, MaxPasswordLen)
 		}
 		if _, dup := out[phone]; dup {
 			return nil, fmt.Errorf("password for %s: given twice", phone)

@@ -1,14 +1,18 @@
 package localdc
 
 import (
+	"context"
+	"crypto/rsa"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/gotd/td/bin"
+	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/tg"
 
 	"tgpfs/model"
+	"tgpfs/proto/handshake"
 )
 
 // accountLayers are the API layers the tests of sessions, QR login and 2FA
@@ -48,9 +52,40 @@ type acctClient struct {
 
 func newAcctClient(t testing.TB, c *Cluster, dc, layer int, dev device) *acctClient {
 	t.Helper()
-	p := newPFSClient(t, c, dc, time.Hour)
+	rc := dialRaw(t, c.Addr(dc))
+	perm, permSalt := quickKey(t, rc, dc, 0)
+	a := &acctClient{t: t, c: c, dc: dc, layer: layer, dev: dev}
+	a.pfsClient = quickTempClient(t, rc, dc, perm, permSalt)
+	return a
+}
+
+// quickKey makes a key on rc's connection with tgpfs's own handshake,
+// which proves the DC's dh_prime once per process: these tests make many
+// keys, and gotd's exchange (which the key exchange tests use) proves the
+// prime again for each one, as a client should.
+func quickKey(t testing.TB, rc *rawClient, dc int, ttl time.Duration) (crypto.AuthKey, int64) {
+	t.Helper()
+	kind := model.Permanent
+	if ttl > 0 {
+		kind = model.Temporary
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := handshake.Run(ctx, rc.conn, handshake.Config{Kind: kind, DC: dc, ExpiresIn: ttl, Keys: []*rsa.PublicKey{&TestPrivateKey().PublicKey}})
+	if err != nil {
+		t.Fatalf("key exchange on dc %d: %v", dc, err)
+	}
+	return res.Key, res.Salt
+}
+
+// quickTempClient makes an hour's temporary key on rc and binds it to perm.
+func quickTempClient(t testing.TB, rc *rawClient, dc int, perm crypto.AuthKey, permSalt int64) *pfsClient {
+	t.Helper()
+	temp, tempSalt := quickKey(t, rc, dc, time.Hour)
+	rc.use(temp, tempSalt)
+	p := &pfsClient{rawClient: rc, perm: perm, permSalt: permSalt, temp: temp, tempSalt: tempSalt, expiresAt: int(time.Now().Add(time.Hour).Unix())}
 	p.mustBind(t)
-	return &acctClient{pfsClient: p, t: t, c: c, dc: dc, layer: layer, dev: dev}
+	return p
 }
 
 // call sends req as invokeWithLayer(layer, initConnection(device, req)).
@@ -65,8 +100,7 @@ func (a *acctClient) call(req bin.Object) answer {
 // permanent key, on a new connection, as a client does after -404.
 func (a *acctClient) rebind() {
 	a.t.Helper()
-	a.pfsClient = newTempClient(a.t, a.c, a.dc, time.Hour, a.perm, a.permSalt, nil)
-	a.mustBind(a.t)
+	a.pfsClient = quickTempClient(a.t, dialRaw(a.t, a.c.Addr(a.dc)), a.dc, a.perm, a.permSalt)
 }
 
 func (a *acctClient) permID() model.KeyID { return model.KeyID(a.perm.IntID()) }
