@@ -364,8 +364,11 @@ func (p *sessionsScreen) fork(step func(context.Context, Sessions) (ForkedKey, e
 		if err != nil {
 			return "", err
 		}
-		return "forked: a new device, session " + hashText(k.Hash) + "; " +
-			strings.TrimPrefix(copiedNote(f.Name+" session", where, true), "copied "), nil
+		note := "forked: a new device (session " + hashText(k.Hash) + "), its " + f.Name + " session copied"
+		if where != "" {
+			note += " to the " + where
+		}
+		return note + ", cleared in 30 s", nil
 	}})
 }
 

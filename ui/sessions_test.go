@@ -223,7 +223,7 @@ func startFork(h *harness) {
 func TestSessionsFork(t *testing.T) {
 	h := newHarness(t, 80, 24, demoEvents())
 	startFork(h)
-	c := h.await("the fork", contains("forked: a new device, session 99"))
+	c := h.await("the fork", contains("forked: a new device (session 99)"))
 	if got := h.clip.Copied(); !slices.Equal(got, []string{"telethon:2:127.0.0.1:44302:256"}) {
 		t.Fatalf("copied %q", got)
 	}
@@ -250,7 +250,7 @@ func TestSessionsForkPassword(t *testing.T) {
 	h.keys("enter")
 	h.await("asked again", contains("wrong two-step verification password"))
 	h.keys("h", "u", "n", "t", "e", "r", "2", "enter")
-	h.await("the fork", contains("forked: a new device, session 99"))
+	h.await("the fork", contains("forked: a new device (session 99)"))
 	if got := h.sess.Calls(); !slices.Equal(got[len(got)-4:], []string{"fork", "fork password", "fork password", "list"}) {
 		t.Fatalf("calls %v", got)
 	}
