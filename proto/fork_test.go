@@ -475,3 +475,61 @@ func TestForkRefusals(t *testing.T) {
 		t.Fatal("a 32-byte source key was taken")
 	}
 }
+
+// oldLayers are older layers the DC serves whose answers to the account's
+// methods carry no user: the driver, whose types are layer 229's, can call
+// them there on a key logged in at 229.
+var oldLayers = []int{200, 170, 144, 133}
+
+// reopen is another driver on d's permanent key that speaks layer.
+func reopen(t *testing.T, c *localdc.Cluster, d *Driver, layer int, name string) *Driver {
+	t.Helper()
+	opts := localOptions(c, d.HomeDC())
+	opts.Layer, opts.DeviceModel = layer, name
+	opts.PermKey = d.RevealKey(model.Permanent)
+	defer clear(opts.PermKey)
+	o := NewDriver(opts)
+	col := collect(o)
+	t.Cleanup(func() { _ = o.Close(); <-col.done })
+	if err := o.Connect(context.Background()); err != nil {
+		t.Fatalf("%s in layer %d: connect: %v", name, layer, err)
+	}
+	return o
+}
+
+// TestAccountMethodsInOldLayers lists, ends and accepts in older layers,
+// on keys logged in at 229.
+func TestAccountMethodsInOldLayers(t *testing.T) {
+	for _, layer := range oldLayers {
+		t.Run("layer "+strconv.Itoa(layer), func(t *testing.T) {
+			c := startCluster(t, localdc.Config{DCs: 2})
+			ctx := context.Background()
+			phone := reopen(t, c, loggedIn(t, c, 2, tg.Layer, "phone", "9996621234"), layer, "old phone")
+			loggedIn(t, c, 2, tg.Layer, "desktop", "9996621234")
+			third := loggedIn(t, c, 2, tg.Layer, "third", "9996621234")
+			as := list(t, phone)
+			if len(as) != 3 || as[0].DeviceModel != "old phone" {
+				t.Fatalf("lists %+v", as)
+			}
+			if err := phone.TerminateAuthorization(ctx, hashOf(t, as, "desktop")); err != nil {
+				t.Fatal(err)
+			}
+			fork := device(t, c, 2, tg.Layer, "fork")
+			f, err := fork.Fork(ctx, phone)
+			if err != nil {
+				t.Fatalf("a fork accepted in layer %d: %v", layer, err)
+			}
+			if as := list(t, phone); len(as) != 3 || hashOf(t, as, "fork") != f.Result().Hash {
+				t.Fatalf("after the fork: %+v", as)
+			}
+			if err := phone.TerminateOtherAuthorizations(ctx); err != nil {
+				t.Fatal(err)
+			}
+			loggedOut(t, third)
+			loggedOut(t, fork)
+			if as := list(t, phone); len(as) != 1 {
+				t.Fatalf("after ending the others: %+v", as)
+			}
+		})
+	}
+}
