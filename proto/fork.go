@@ -171,6 +171,10 @@ func (s *SourceKey) AcceptLoginToken(ctx context.Context, token []byte) (Authori
 		return Authorization{}, err
 	}
 	if _, err := sess.Bind(ctx, session.BindRequest{Perm: s.perm, ExpiresAt: res.ExpiresAt}); err != nil {
+		if model.Classify(err, model.KeyState{}).Kind == model.EncryptedMessageInvalid {
+			// The source's key is not young: the DC does not have it.
+			return Authorization{}, fmt.Errorf("DC %d does not know the source's permanent key %s (it was made on other DCs, or forgotten): %w", s.dc, s.KeyID(), err)
+		}
 		return Authorization{}, fmt.Errorf("bind a temporary key to the source's permanent key %s on DC %d: %w", s.KeyID(), s.dc, err)
 	}
 	conn.Seal()

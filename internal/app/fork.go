@@ -37,10 +37,18 @@ func (a *App) forkSource() error {
 	if a.sess.IsBot {
 		return a.badSource(proto.ErrBotSource)
 	}
+	if a.env == endpoints.Local && a.cfg.Attach == nil && a.cfg.Cluster.StatePath == "" {
+		return a.badSource(errEmbeddedFork)
+	}
 	a.warnings = append(a.warnings, "forking "+a.sess.PermKey().Source+
 		": its key accepts one login token for a new key, and is used for nothing else")
 	return nil
 }
+
+// errEmbeddedFork: the embedded local DCs start with no keys, so no
+// session's key can accept anything there.
+var errEmbeddedFork = errors.New("the embedded local DCs start empty and cannot know this session's key: " +
+	"fork it on the DCs that made it (--dc test or prod), or fork tgpfs's own session from the Sessions screen (f)")
 
 // forkNeedsSession refuses a fork with nothing to fork.
 func (a *App) forkNeedsSession() error {

@@ -205,7 +205,11 @@ const maxField = 40
 func writeAuthorizationsText(w io.Writer, list []app.Authorization) error {
 	var b strings.Builder
 	local := len(list) > 0 && list[0].Local
-	fmt.Fprintf(&b, "%d sessions (account.getAuthorizations); * is this key\n\n", len(list))
+	noun := "sessions"
+	if len(list) == 1 {
+		noun = "session"
+	}
+	fmt.Fprintf(&b, "%d %s (account.getAuthorizations); * is this key\n\n", len(list), noun)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	head := "HASH\t\tDEVICE\tPLATFORM\tAPP\tAPI_ID\tCREATED (UTC)\tACTIVE (UTC)\tIP"
 	if local {

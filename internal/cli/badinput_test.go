@@ -244,6 +244,8 @@ func TestBadInput(t *testing.T) {
 		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", empty}, want: "--password-file \"" + empty + "\": empty"},
 		badCase{args: []string{"fork", session, "--to", "gotd", "-o", at("new.json"), "--password-file", missing}, want: "--password-file"},
 		badCase{args: []string{"fork", bot, "--to", "telethon"}, want: "a bot session cannot be forked", secret: []string{bot}},
+		badCase{args: []string{"fork", session, "--to", "telethon"}, want: "the embedded local DCs start empty", secret: []string{session}},
+		badCase{args: []string{"--session", session, "--fork"}, want: "the embedded local DCs start empty", secret: []string{session}},
 		badCase{args: []string{"fork", session, "--session", session, "--to", "telethon"}, want: "not --session", secret: []string{session}},
 		badCase{args: []string{"fork", session, "--to", "telethon", "--timeout", "-1s"}, want: "--timeout -1s"},
 		badCase{args: []string{"fork", session, "--to", "telethon", "--dc-id", "9"}, want: "--dc-id 9"},

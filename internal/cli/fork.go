@@ -118,15 +118,15 @@ func runFork(ctx context.Context, stdio *IO, cfg app.Config, f forkFlags, source
 			return usageErr(errors.New("SESSION -: standard input is empty"))
 		}
 	}
+	password, err := forkPassword(stdio, f.passwordFile, !fromStdin)
+	if err != nil {
+		return err
+	}
 	cfg.Getenv, cfg.Session = stdio.Getenv, source
 	editConfig(&cfg)
 	a, err := app.New(cfg)
 	if err != nil {
 		return asSessionArg(err)
-	}
-	password, err := forkPassword(stdio, f.passwordFile, !fromStdin)
-	if err != nil {
-		return err
 	}
 	if f.dryRun {
 		return a.WriteDryRun(stdio.Out, false)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tgpfs/internal/app"
 	"tgpfs/model"
@@ -313,8 +314,35 @@ func TestAuthorizationsText(t *testing.T) {
 	source := sourceSession(t, c)
 	code, out, errOut := runSessionCLI("", nil, "authorizations", "--session", source)
 	src, _ := sessions.Load(source, sessions.LoadOptions{})
-	if code != 0 || !strings.HasPrefix(out, "1 sessions (account.getAuthorizations)") || !strings.Contains(out, src.KeyID().String()+" (DC 2)") ||
+	if code != 0 || !strings.HasPrefix(out, "1 session (account.getAuthorizations)") || !strings.Contains(out, src.KeyID().String()+" (DC 2)") ||
 		!strings.Contains(out, "USES PFS") || !strings.Contains(out, "unknown") {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
 	}
+}
+
+// TestAuthorizationsFreshReset: Telegram's rule for young sessions is one
+// line, exit status 1, and the list stays as it was.
+func TestAuthorizationsFreshReset(t *testing.T) {
+	c := attach(t, localdc.Config{FreshReset: 24 * time.Hour})
+	first, second := sourceSession(t, c), sourceSession(t, c)
+	for _, args := range [][]string{{"--terminate-others"}, {"--terminate", byKey(t, listJSON(t, second), keyOf(t, first)).Hash}} {
+		code, out, errOut := runSessionCLI("", nil, append([]string{"authorizations", "--session", second}, args...)...)
+		want := "tgpfs: " + args[0]
+		if code != ExitFailure || out != "" || strings.Count(errOut, "\n") != 2 ||
+			!strings.Contains(errOut, want) || !strings.Contains(errOut, ": FRESH_RESET_AUTHORISATION_FORBIDDEN: this session is less than a day old") {
+			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	if n := len(listJSON(t, first)); n != 2 {
+		t.Fatalf("the account lists %d sessions, want both", n)
+	}
+}
+
+func keyOf(t *testing.T, session string) model.KeyID {
+	t.Helper()
+	s, err := sessions.Load(session, sessions.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.KeyID()
 }
