@@ -135,6 +135,9 @@ func run(dir string, w, h int) error {
 	defer stopDCView()
 	opts := sess.UIOptions()
 	opts.Connect = true
+	// The Sessions screen's fork copies the new device's session; the
+	// picture needs no clipboard.
+	opts.Clipboard = discard{}
 	p := tea.NewProgram(ui.New(opts), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignalHandler(), tea.WithContext(ctx))
 	ran := make(chan error, 1)
 	go func() { _, err := p.Run(); ran <- err }()
@@ -195,11 +198,43 @@ func run(dir string, w, h int) error {
 	if err := shootTraffic(s, opts.Backend, dir); err != nil {
 		return err
 	}
+	// Before the login form, which moves the session to DC 3.
+	if err := shootSessions(s, dir); err != nil {
+		return err
+	}
 	if err := shootLogin(s, dir); err != nil {
 		return err
 	}
 	return shootDCView(ctx, dcShots, sess.Cluster, dir)
 }
+
+// shootSessions forks this session from the Sessions screen, so the
+// account lists two devices, and selects the fork.
+func shootSessions(s *shooter[ui.Capture], dir string) error {
+	s.keys("7")
+	if _, err := s.await("the sessions", contains("1 · account.getAuthorizations")); err != nil {
+		return err
+	}
+	s.keys("f")
+	if _, err := s.await("the fork's formats", contains("Fork: a new device")); err != nil {
+		return err
+	}
+	s.keys("enter")
+	if _, err := s.await("the fork", contains("2 · account.getAuthorizations")); err != nil {
+		return err
+	}
+	s.keys("down")
+	c, err := s.await("the fork selected", contains(app.ForkDeviceModel+" · "))
+	if err != nil {
+		return err
+	}
+	return write(dir, "sessions", c.View)
+}
+
+// discard is a clipboard that keeps nothing.
+type discard struct{}
+
+func (discard) Copy(string, bool) (string, error) { return "clipboard", nil }
 
 // shootLogin opens the login form and asks DC 2 for a code for a phone
 // that lives on DC 3: the form continues there after PHONE_MIGRATE_3.

@@ -71,6 +71,10 @@ type Options struct {
 	// answers by dropping both keys opens a dialog that asks first.
 	ResetKeys func(ctx context.Context) error
 
+	// Sessions, when set, is the account's sessions for the Sessions
+	// screen (list, end, fork).
+	Sessions Sessions
+
 	Catalog        []Method
 	CatalogSearch  CatalogSearch
 	Clipboard      Clipboard
@@ -307,7 +311,15 @@ func (m *Model) updateApp(msg tea.Msg) tea.Cmd {
 		return m.connect()
 
 	case actionDone:
-		return m.done(msg)
+		// The screens hear how the actions they asked for went.
+		return tea.Batch(append([]tea.Cmd{m.done(msg)}, m.broadcast(msg)...)...)
+
+	case actionRequest:
+		return m.start(msg.name, msg.backend, msg.run)
+
+	case dialogRequest:
+		m.openDialog(msg.layer)
+		return nil
 
 	case spinner.TickMsg:
 		if len(m.busy()) == 0 {

@@ -33,6 +33,7 @@ type harness struct {
 	t      *testing.T
 	tm     *teatest.TestModel
 	be     *fakeBackend
+	sess   *fakeSessions
 	clip   *memClipboard
 	clock  *testClock
 	cancel context.CancelFunc
@@ -41,9 +42,10 @@ type harness struct {
 func newHarness(t *testing.T, w, h int, events []model.Event) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	hs := &harness{t: t, be: newFakeBackend(), clip: &memClipboard{}, clock: newTestClock(goldenNow), cancel: cancel}
+	hs := &harness{t: t, be: newFakeBackend(), sess: newFakeSessions(), clip: &memClipboard{}, clock: newTestClock(goldenNow), cancel: cancel}
 	m := New(Options{
 		Backend:   hs.be,
+		Sessions:  hs.sess,
 		Clock:     hs.clock.Now,
 		Phone:     "9996621234",
 		Catalog:   demoCatalog(),
@@ -129,6 +131,9 @@ func TestScreens(t *testing.T) {
 		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil, nil},
 		{"Login", []string{"l"}, contains("9996621234"), nil, nil, nil},
 		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil, nil},
+		{"Sessions", []string{"7"}, contains("Pixel 8"), []string{"down"}, contains("hash         -4012345678901234567"), nil},
+		{"SessionsTerminate", []string{"7"}, contains("Pixel 8"), []string{"down", "down", "t"}, contains("End the session of Pixel 8"), nil},
+		{"SessionsFork", []string{"7"}, contains("Pixel 8"), []string{"f"}, contains("Fork: a new device"), nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {
@@ -169,7 +174,8 @@ func TestTabsMoveBetweenScreens(t *testing.T) {
 		want Screen
 	}{
 		{"tab", ScreenHandshake}, {"tab", ScreenCatalog}, {"shift+tab", ScreenHandshake},
-		{"shift+tab", ScreenKeys}, {"shift+tab", ScreenLog}, {"tab", ScreenKeys},
+		{"shift+tab", ScreenKeys}, {"shift+tab", ScreenSessions}, {"shift+tab", ScreenLog}, {"tab", ScreenSessions}, {"tab", ScreenKeys},
+		{"7", ScreenSessions},
 		{"5", ScreenServer}, {"4", ScreenTraffic}, {"1", ScreenKeys},
 	}
 	for _, s := range steps {

@@ -109,6 +109,14 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	session := string(b)
+	bs := fixtureSession()
+	bs.IsBot = true
+	b, err = sessions.Encode(bs, sessions.Pyrogram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := string(b) // says it is a bot
+	empty := write("empty.pw", "\n")
 	// Looks like a Telethon string and is none: the error must not quote it.
 	fakeSession := "1" + strings.Repeat("QUJD", 90)
 	const (
@@ -219,6 +227,42 @@ func TestBadInput(t *testing.T) {
 		badCase{args: []string{"inspect"}, want: "SESSION"},
 		badCase{args: []string{"inspect", "--nope"}, want: "unknown flag: --nope"},
 		badCase{args: []string{"convert", "--nope"}, want: "unknown flag: --nope"},
+
+		badCase{args: []string{"fork"}, want: "SESSION"},
+		badCase{args: []string{"fork", session}, want: "--to FORMAT is required", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--to", "nosuch"}, want: "--to: ", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--to", "tdata", "-o", at("out")}, want: "does not write it"},
+		badCase{args: []string{"fork", session, "--to", "gotd"}, want: "give -o PATH"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "-o", taken}, want: "file exists (use --force"},
+		badCase{args: []string{"fork", session, "--to", "gotd", "-o", folder, "--force"}, want: "is a directory"},
+		badCase{args: []string{"fork", session, "--to", "gotd", "-o", missing}, want: "-o: "},
+		badCase{args: []string{"fork", "not a session", "--to", "telethon"}, want: "SESSION"},
+		badCase{args: []string{"fork", fakeSession, "--to", "telethon"}, want: "SESSION \"1QUJ…\"", secret: []string{fakeSession, fakeSession[:40]}},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", missing}, want: "--password-file \"" + missing + "\": no such file"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", folder}, want: "not a regular file (a directory)"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", fifo}, want: "not a regular file (a FIFO)"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", empty}, want: "--password-file \"" + empty + "\": empty"},
+		badCase{args: []string{"fork", session, "--to", "gotd", "-o", at("new.json"), "--password-file", missing}, want: "--password-file"},
+		badCase{args: []string{"fork", bot, "--to", "telethon"}, want: "a bot session cannot be forked", secret: []string{bot}},
+		badCase{args: []string{"fork", session, "--to", "telethon"}, want: "the embedded local DCs start empty", secret: []string{session}},
+		badCase{args: []string{"--session", session, "--fork"}, want: "the embedded local DCs start empty", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--session", session, "--to", "telethon"}, want: "not --session", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--timeout", "-1s"}, want: "--timeout -1s"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--dc-id", "9"}, want: "--dc-id 9"},
+		badCase{args: []string{"fork", session, "extra", "--to", "telethon"}, want: "want one SESSION"},
+		badCase{args: []string{"fork", "-", "--to", "telethon"}, want: "SESSION -"},
+		badCase{args: []string{"--fork"}, want: "--fork: needs --session"},
+		badCase{args: []string{"--fork", "--session", bot}, want: "a bot session cannot be forked", secret: []string{bot}},
+
+		badCase{args: []string{"authorizations", "--terminate", "5", "--terminate-others"}, want: "go alone"},
+		badCase{args: []string{"authorizations", "--terminate", "0"}, want: "--terminate 0: hash 0"},
+		badCase{args: []string{"authorizations", "--terminate", "x"}, want: `invalid argument "x" for "--terminate"`},
+		badCase{args: []string{"authorizations", "extra"}, want: `unknown command "extra"`},
+		badCase{args: []string{"authorizations", "--dc", "prod"}, env: app, want: "--session is required", secret: []string{appHash}},
+		badCase{args: []string{"authorizations", "--session", "not a session"}, want: "--session"},
+		badCase{args: []string{"authorizations", "--session", fakeSession}, want: "--session \"1QUJ…\"", secret: []string{fakeSession, fakeSession[:40]}},
+		badCase{args: []string{"authorizations", "--timeout", "48h"}, want: "--timeout 48h0m0s"},
+		badCase{args: []string{"authorizations", "--dc-id", "4"}, want: "--dc-id 4: want 1..3"},
 	)
 
 	if os.Geteuid() != 0 {
