@@ -130,44 +130,23 @@ type expectedFailure struct {
 }
 
 var expectedFailures = []expectedFailure{
-	// Telethon 1.25: no key can be made, so nothing after it runs.
-	{"telethon", "*", "handshake", "the DC refuses p_q_inner_data encrypted the pre-RSA_PAD way " +
-		"(RSA over SHA1(data)+data+padding), which Telethon 1.x uses and Telegram accepts: req_DH_params " +
-		"gets transport error -404 (Telethon: InvalidBufferError, HTTP code 404) and the DC's -v log says nothing (issue 11, scope 1)"},
-	{"telethon", "*", "help.getConfig", "not run: no key (handshake); next in line, help.getConfig is " +
-		"answered as layer 229's config#cc1a241e, which layer 144 cannot read (issue 11, scope 3)"},
-	{"telethon", "*", "login", "not run: no key (handshake); next in line, layer 144's auth.sendCode " +
+	// Telethon 1.25: it makes its key (p_q_inner_data under the SHA1 RSA
+	// scheme, accepted since branch localdc), then connect() reads
+	// help.getConfig's answer, which is layer 229's config, so nothing
+	// after it runs.
+	{"telethon", "*", "help.getConfig", "connect() (initConnection + help.getConfig) gets layer 229's " +
+		"config#cc1a241e, which layer 144 cannot read: TypeNotFoundError (issue 11, scope 3)"},
+	{"telethon", "*", "login", "not run: help.getConfig; next in line, layer 144's auth.sendCode " +
 		"(codeSettings) and auth.signIn, and updates.getState after login (issue 11, scopes 3 and 4)"},
-	{"telethon", "*", "authorized", "not run: no key, no login (handshake)"},
-	{"telethon", "*", "export-import", "not run: no key, no login (handshake)"},
-	{"telethon", "*", "logout", "not run: no key, no login (handshake)"},
-	{"telethon", "*", "phone-migrate", "not run: no key (handshake); Telethon's _switch_dc also reads help.getConfig"},
+	{"telethon", "*", "authorized", "not run: no login (help.getConfig)"},
+	{"telethon", "*", "export-import", "not run: no login (help.getConfig)"},
+	{"telethon", "*", "logout", "not run: no login (help.getConfig)"},
+	{"telethon", "*", "phone-migrate", "not run: help.getConfig; Telethon's _switch_dc also reads help.getConfig"},
 
 	// GramJS 2.26: everything works but its own "am I logged in?".
 	{"gramjs", "*", "authorized", "isUserAuthorized() (what start() and a connect with a saved session ask) calls " +
 		"updates.getState, which the DC does not serve: 400 INPUT_METHOD_INVALID, and GramJS reads any error as " +
 		"logged out (issue 11, scope 4)"},
-
-	// mtcute 0.30 acks with msgs_ack under an odd (content-related)
-	// seqno; the DC answers bad_msg_notification 34 (not in its -v log),
-	// mtcute logs "received bad_msg_notification … code = 34. session will
-	// be reset", and the call in flight is never answered. Telegram
-	// accepts those acks (issue 11, scope 2).
-	{"mtcute", "*", "login", "odd-seqno msgs_ack -> bad_msg_notification 34 -> mtcute resets its session; auth.sendCode never answered"},
-	{"mtcute", "*", "authorized", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute", "*", "export-import", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute", "*", "logout", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute", "*", "phone-migrate", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute-pfs", "*", "help.getConfig", "the bind succeeds (DC: bound), then the odd-seqno msgs_ack of its " +
-		"answer -> bad_msg_notification 34 -> mtcute resets its session; help.getConfig never answered"},
-	{"mtcute-pfs", "*", "login", "not run: help.getConfig over the bound key (odd-seqno msgs_ack)"},
-	{"mtcute-pfs", "*", "authorized", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute-pfs", "*", "export-import", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute-pfs", "*", "logout", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute-pfs", "*", "phone-migrate", "not run: no login (odd-seqno msgs_ack)"},
-	{"mtcute-pfs", "*", "pfs-bind", "the bind succeeds (DC: bound), but help.getConfig over it is never " +
-		"answered (odd-seqno msgs_ack -> bad_msg_notification 34 -> session reset)"},
-	{"mtcute-pfs", "*", "pfs-recover", "not run: pfs-bind (odd-seqno msgs_ack)"},
 }
 
 func expected(client, transport, step string) *expectedFailure {

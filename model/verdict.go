@@ -282,6 +282,10 @@ var rpcAdvice = map[string]string{
 	"TEMP_AUTH_KEY_ALREADY_BOUND": "this temp key is bound to another permanent key: make a new temp key",
 	"TEMP_AUTH_KEY_EMPTY":         "the bind named no temporary key: make a new temp key and bind it",
 	"EXPIRES_AT_INVALID":          "expires_at is out of range for this key's expires_in: check the server clock offset",
+	"FRESH_RESET_AUTHORISATION_FORBIDDEN": "this session is less than a day old, and Telegram lets only older sessions end others: " +
+		"wait, or end them from an older device",
+	"HASH_INVALID":       "no session of this account has that hash (ended already?): list the sessions again",
+	"BOT_METHOD_INVALID": "bots cannot call this method (it manages a user's sessions or logins)",
 }
 
 func migrateType(t string) bool {

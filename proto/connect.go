@@ -118,8 +118,13 @@ func (d *Driver) exchange(ctx context.Context, dial func(context.Context) (*tap.
 }
 
 func (d *Driver) handshake(ctx context.Context, conn transport.Conn, kind model.KeyKind, protocolDC int) (handshake.Result, error) {
+	return d.handshakeFor(ctx, conn, kind, protocolDC, d.opts.TempTTL)
+}
+
+// handshakeFor is handshake with a temporary key's expires_in of its own.
+func (d *Driver) handshakeFor(ctx context.Context, conn transport.Conn, kind model.KeyKind, protocolDC int, expiresIn time.Duration) (handshake.Result, error) {
 	res, err := handshake.Run(ctx, conn, handshake.Config{
-		Kind: kind, DC: protocolDC, ExpiresIn: d.opts.TempTTL, Keys: d.st().target.PublicKeys, Now: d.now,
+		Kind: kind, DC: protocolDC, ExpiresIn: expiresIn, Keys: d.st().target.PublicKeys, Now: d.now,
 	})
 	d.emit(model.HandshakeDone{At: d.now(), Transcript: res.Transcript})
 	if err != nil {
@@ -176,8 +181,13 @@ func (d *Driver) ensurePerm(ctx context.Context) error {
 // the DC who is calling: the app id and the version, device and system the
 // caller gave in Options.
 func (d *Driver) initConnection(q bin.Object) bin.Object {
+	return d.initConnectionAs(d.opts.DeviceModel, q)
+}
+
+// initConnectionAs is initConnection naming another device model.
+func (d *Driver) initConnectionAs(device string, q bin.Object) bin.Object {
 	return &tg.InvokeWithLayerRequest{Layer: d.opts.Layer, Query: &tg.InitConnectionRequest{
-		APIID: d.opts.AppID, DeviceModel: d.opts.DeviceModel, SystemVersion: d.opts.SystemVersion, AppVersion: d.opts.AppVersion,
+		APIID: d.opts.AppID, DeviceModel: device, SystemVersion: d.opts.SystemVersion, AppVersion: d.opts.AppVersion,
 		SystemLangCode: "en", LangCode: "en", Query: q,
 	}}
 }

@@ -206,10 +206,18 @@ func (d *Driver) emit(ev model.Event) {
 	}
 }
 
-// action wraps a user action in ActionStarted/ActionDone.
+// action wraps a user action in ActionStarted/ActionDone, holding the
+// action lock.
 func (d *Driver) action(ctx context.Context, name string, f func(context.Context) error) error {
 	d.act.Lock()
 	defer d.act.Unlock()
+	return d.report(ctx, name, f)
+}
+
+// report wraps f in ActionStarted/ActionDone without taking the action
+// lock: for an action made of other actions and invoker calls, each of
+// which takes it in turn (a fork).
+func (d *Driver) report(ctx context.Context, name string, f func(context.Context) error) error {
 	start := d.now()
 	d.emit(model.ActionStarted{At: start, Action: name})
 	err := f(ctx)

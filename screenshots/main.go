@@ -2,6 +2,8 @@
 // session: the embedded local DCs, the real driver, the real catalog. It
 // drives the UI with the same keys a person would press (log in, bind twice,
 // drop, export, open a frame) and writes one <screen>.ansi file per screen;
+// the server's view (`tgpfs dc --tui`) watches the same cluster, with an
+// unmodified gotd client without PFS next to tgpfs's own (dc, dc-client);
 // generate.sh turns them into the PNGs the README shows.
 //
 //	go run ./screenshots -out /tmp/shots
@@ -39,25 +41,29 @@ func main() {
 	}
 }
 
-// shooter drives a running program and captures its screens.
-type shooter struct {
+// shooter drives a running program and captures its screens: the client's
+// UI (C is ui.Capture) or the server's view (dcview.Capture).
+type shooter[C any] struct {
 	p       *tea.Program
 	timeout time.Duration
+	ask     func(reply chan<- C) tea.Msg // the program's capture message
+	view    func(C) string
 }
 
-func (s *shooter) capture() (ui.Capture, error) {
-	ch := make(chan ui.Capture, 1)
-	s.p.Send(ui.CaptureMsg{Reply: ch})
+func (s *shooter[C]) capture() (C, error) {
+	ch := make(chan C, 1)
+	s.p.Send(s.ask(ch))
 	select {
 	case c := <-ch:
 		return c, nil
 	case <-time.After(s.timeout):
-		return ui.Capture{}, errors.New("the program did not answer a capture")
+		var zero C
+		return zero, errors.New("the program did not answer a capture")
 	}
 }
 
 // await captures until cond holds.
-func (s *shooter) await(what string, cond func(ui.Capture) bool) (ui.Capture, error) {
+func (s *shooter[C]) await(what string, cond func(C) bool) (C, error) {
 	deadline := time.Now().Add(s.timeout)
 	for {
 		c, err := s.capture()
@@ -68,13 +74,13 @@ func (s *shooter) await(what string, cond func(ui.Capture) bool) (ui.Capture, er
 			return c, nil
 		}
 		if time.Now().After(deadline) {
-			return c, fmt.Errorf("waiting for %s; screen:\n%s", what, c.View)
+			return c, fmt.Errorf("waiting for %s; screen:\n%s", what, s.view(c))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (s *shooter) keys(ks ...string) {
+func (s *shooter[C]) keys(ks ...string) {
 	for _, k := range ks {
 		switch k {
 		case "enter":
@@ -124,14 +130,22 @@ func run(dir string, w, h int) error {
 		return err
 	}
 	defer sess.Close()
+	// The server's view watches the same cluster from the start.
+	dcShots, stopDCView := startDCView(ctx, sess.Cluster, cfg.Cluster.MaxTTL, w, h)
+	defer stopDCView()
 	opts := sess.UIOptions()
 	opts.Connect = true
+	// The Sessions screen's fork copies the new device's session; the
+	// picture needs no clipboard.
+	opts.Clipboard = discard{}
 	p := tea.NewProgram(ui.New(opts), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignalHandler(), tea.WithContext(ctx))
 	ran := make(chan error, 1)
 	go func() { _, err := p.Run(); ran <- err }()
 	defer func() { p.Quit(); <-ran }()
 	p.Send(tea.WindowSizeMsg{Width: w, Height: h})
-	s := &shooter{p: p, timeout: 20 * time.Second}
+	s := &shooter[ui.Capture]{p: p, timeout: 20 * time.Second,
+		ask:  func(r chan<- ui.Capture) tea.Msg { return ui.CaptureMsg{Reply: r} },
+		view: func(c ui.Capture) string { return c.View }}
 
 	// The session the pictures tell: logged in, two rotations, a drop
 	// proven by -404, an export to DC 3.
@@ -184,13 +198,53 @@ func run(dir string, w, h int) error {
 	if err := shootTraffic(s, opts.Backend, dir); err != nil {
 		return err
 	}
-	return shootLogin(s, dir)
+	// Before the login form, which moves the session to DC 3.
+	if err := shootSessions(s, dir); err != nil {
+		return err
+	}
+	if err := shootLogin(s, dir); err != nil {
+		return err
+	}
+	return shootDCView(ctx, dcShots, sess.Cluster, dir)
 }
+
+// shootSessions forks this session from the Sessions screen, so the
+// account lists two devices, and selects the fork.
+func shootSessions(s *shooter[ui.Capture], dir string) error {
+	s.keys("7")
+	if _, err := s.await("the sessions", contains("1 · account.getAuthorizations")); err != nil {
+		return err
+	}
+	s.keys("f")
+	if _, err := s.await("the fork's formats", contains("Fork: a new device")); err != nil {
+		return err
+	}
+	s.keys("enter")
+	if _, err := s.await("the fork", contains("2 · account.getAuthorizations")); err != nil {
+		return err
+	}
+	s.keys("down")
+	c, err := s.await("the fork selected", contains(app.ForkDeviceModel+" · "))
+	if err != nil {
+		return err
+	}
+	return write(dir, "sessions", c.View)
+}
+
+// discard is a clipboard that keeps nothing.
+type discard struct{}
+
+func (discard) Copy(string, bool) (string, error) { return "clipboard", nil }
 
 // shootLogin opens the login form and asks DC 2 for a code for a phone
 // that lives on DC 3: the form continues there after PHONE_MIGRATE_3.
-func shootLogin(s *shooter, dir string) error {
-	s.keys("1", "l", "1")
+func shootLogin(s *shooter[ui.Capture], dir string) error {
+	// The form opens from a command: choose only once its menu is there.
+	s.keys("1", "l")
+	if _, err := s.await("the login menu", contains("Phone number")); err != nil {
+		return err
+	}
+	s.keys("1")
 	if _, err := s.await("the phone form", contains("with a phone number")); err != nil {
 		return err
 	}
@@ -207,7 +261,7 @@ func shootLogin(s *shooter, dir string) error {
 
 // shootTraffic selects the newest frame sent under a dropped key and opens
 // it with each key: the PFS proof.
-func shootTraffic(s *shooter, b ui.Backend, dir string) error {
+func shootTraffic(s *shooter[ui.Capture], b ui.Backend, dir string) error {
 	s.keys("4")
 	c, err := s.await("traffic", contains("frames ·"))
 	if err != nil {

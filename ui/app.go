@@ -18,14 +18,14 @@ import (
 
 	"tgpfs/model"
 	"tgpfs/proto/login"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/loginform"
 	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
 
-// tickSlack is how long after a second's boundary the countdown redraws, so
-// the new second is surely there.
-const tickSlack = 10 * time.Millisecond
+// tickSlack is how long after a second's boundary the countdown redraws.
+const tickSlack = layout.TickSlack
 
 // RevealFor is how long revealed key bytes stay on screen.
 const RevealFor = 10 * time.Second
@@ -70,6 +70,10 @@ type Options struct {
 	// (the driver's ResetKeys). When set, a bind failure that the spec
 	// answers by dropping both keys opens a dialog that asks first.
 	ResetKeys func(ctx context.Context) error
+
+	// Sessions, when set, is the account's sessions for the Sessions
+	// screen (list, end, fork).
+	Sessions Sessions
 
 	Catalog        []Method
 	CatalogSearch  CatalogSearch
@@ -238,9 +242,7 @@ func (m *Model) tick() tea.Cmd {
 // untilNextSecond is the wait from server time t until just after its next
 // whole second: the next moment a countdown to a whole-second expires_at
 // shows a new number.
-func untilNextSecond(t time.Time) time.Duration {
-	return time.Second - t.Sub(t.Truncate(time.Second)) + tickSlack
-}
+func untilNextSecond(t time.Time) time.Duration { return layout.UntilNextSecond(t) }
 
 // Update applies one message. It is the only place state changes, and it
 // never blocks: everything that may wait runs in the tea.Cmds it returns.
@@ -309,7 +311,15 @@ func (m *Model) updateApp(msg tea.Msg) tea.Cmd {
 		return m.connect()
 
 	case actionDone:
-		return m.done(msg)
+		// The screens hear how the actions they asked for went.
+		return tea.Batch(append([]tea.Cmd{m.done(msg)}, m.broadcast(msg)...)...)
+
+	case actionRequest:
+		return m.start(msg.name, msg.backend, msg.run)
+
+	case dialogRequest:
+		m.openDialog(msg.layer)
+		return nil
 
 	case spinner.TickMsg:
 		if len(m.busy()) == 0 {

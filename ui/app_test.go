@@ -17,6 +17,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"tgpfs/model"
+	"tgpfs/ui/internal/uitest"
 )
 
 func TestMain(m *testing.M) {
@@ -32,6 +33,7 @@ type harness struct {
 	t      *testing.T
 	tm     *teatest.TestModel
 	be     *fakeBackend
+	sess   *fakeSessions
 	clip   *memClipboard
 	clock  *testClock
 	cancel context.CancelFunc
@@ -40,9 +42,10 @@ type harness struct {
 func newHarness(t *testing.T, w, h int, events []model.Event) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	hs := &harness{t: t, be: newFakeBackend(), clip: &memClipboard{}, clock: newTestClock(goldenNow), cancel: cancel}
+	hs := &harness{t: t, be: newFakeBackend(), sess: newFakeSessions(), clip: &memClipboard{}, clock: newTestClock(goldenNow), cancel: cancel}
 	m := New(Options{
 		Backend:   hs.be,
+		Sessions:  hs.sess,
 		Clock:     hs.clock.Now,
 		Phone:     "9996621234",
 		Catalog:   demoCatalog(),
@@ -72,54 +75,20 @@ func (h *harness) keys(ks ...string) {
 	}
 }
 
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
-}
+func keyMsg(k string) tea.KeyMsg { return uitest.Key(k) }
+
+func askCapture(reply chan<- Capture) tea.Msg { return CaptureMsg{Reply: reply} }
 
 // capture reads the screen from inside the program's loop.
 func (h *harness) capture() Capture {
 	h.t.Helper()
-	ch := make(chan Capture, 1)
-	h.tm.Send(CaptureMsg{Reply: ch})
-	select {
-	case c := <-ch:
-		return c
-	case <-time.After(5 * time.Second):
-		h.t.Fatal("no capture within 5 s")
-	}
-	return Capture{}
+	return uitest.Capture(h.t, h.tm, askCapture)
 }
 
 // await captures until cond holds: for results that arrive from commands.
 func (h *harness) await(what string, cond func(Capture) bool) Capture {
 	h.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c := h.capture()
-		if cond(c) {
-			return c
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("waiting for %s; screen:\n%s", what, c.View)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return uitest.Await(h.t, h.tm, askCapture, what, cond, func(c Capture) string { return c.View })
 }
 
 // idleAfter holds once action has finished and been logged as done, and
@@ -162,6 +131,9 @@ func TestScreens(t *testing.T) {
 		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil, nil},
 		{"Login", []string{"l"}, contains("9996621234"), nil, nil, nil},
 		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil, nil},
+		{"Sessions", []string{"7"}, contains("Pixel 8"), []string{"down"}, contains("hash         -4012345678901234567"), nil},
+		{"SessionsTerminate", []string{"7"}, contains("Pixel 8"), []string{"down", "down", "t"}, contains("End the session of Pixel 8"), nil},
+		{"SessionsFork", []string{"7"}, contains("Pixel 8"), []string{"f"}, contains("Fork: a new device"), nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {
@@ -202,7 +174,8 @@ func TestTabsMoveBetweenScreens(t *testing.T) {
 		want Screen
 	}{
 		{"tab", ScreenHandshake}, {"tab", ScreenCatalog}, {"shift+tab", ScreenHandshake},
-		{"shift+tab", ScreenKeys}, {"shift+tab", ScreenLog}, {"tab", ScreenKeys},
+		{"shift+tab", ScreenKeys}, {"shift+tab", ScreenSessions}, {"shift+tab", ScreenLog}, {"tab", ScreenSessions}, {"tab", ScreenKeys},
+		{"7", ScreenSessions},
 		{"5", ScreenServer}, {"4", ScreenTraffic}, {"1", ScreenKeys},
 	}
 	for _, s := range steps {

@@ -118,6 +118,7 @@ type input struct {
 	title, hint string
 	field       textinput.Model
 	submit      func(string) tea.Cmd
+	cancel      func() tea.Cmd // esc; nil = just close
 }
 
 func newInput(sh *shared, title, hint, value string, submit func(string) tea.Cmd) *input {
@@ -145,6 +146,9 @@ func (in *input) Update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		return in.submit(v), true
 	case tea.KeyEsc:
+		if in.cancel != nil {
+			return in.cancel(), true
+		}
 		return nil, true
 	}
 	var cmd tea.Cmd

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tgpfs/model"
+	"tgpfs/ui/internal/uitest"
 	"tgpfs/ui/styles"
 )
 
@@ -362,16 +363,9 @@ func (c *memClipboard) Copied() []string {
 }
 
 // testClock is a settable clock.
-type testClock struct{ ns atomic.Int64 }
+type testClock = uitest.Clock
 
-func newTestClock(t time.Time) *testClock {
-	c := &testClock{}
-	c.Set(t)
-	return c
-}
-
-func (c *testClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *testClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+func newTestClock(t time.Time) *testClock { return uitest.NewClock(t) }
 
 func stylesForBench() styles.Styles { return styles.Default() }
 

@@ -34,6 +34,12 @@ type KeyMap struct {
 	Snippet key.Binding
 	Filter  key.Binding
 
+	// The Sessions screen's.
+	Terminate       key.Binding
+	TerminateOthers key.Binding
+	Fork            key.Binding
+	Refresh         key.Binding
+
 	Confirm key.Binding
 	Cancel  key.Binding
 	Help    key.Binding
@@ -65,6 +71,11 @@ func DefaultKeyMap() KeyMap {
 		Open:    key.NewBinding(key.WithKeys("o", "enter"), key.WithHelp("o", "open frame with each key")),
 		Snippet: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy Go snippet")),
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+
+		Terminate:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "end the selected session")),
+		TerminateOthers: key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "end every other session")),
+		Fork:            key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "fork this session (a new device)")),
+		Refresh:         key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "list the sessions again")),
 
 		Confirm: key.NewBinding(key.WithKeys("enter", "y"), key.WithHelp("enter", "confirm")),
 		Cancel:  key.NewBinding(key.WithKeys("esc", "n"), key.WithHelp("esc", "cancel")),

@@ -94,6 +94,24 @@ func (b *blockingBackend) PollQR(context.Context, ...int64) (login.QR, error) {
 	b.block("PollQR")
 	return login.QR{}, nil
 }
+func (b *blockingBackend) List(context.Context) ([]Authorization, error) {
+	b.block("List")
+	return nil, nil
+}
+func (b *blockingBackend) Terminate(context.Context, int64) error { b.block("Terminate"); return nil }
+func (b *blockingBackend) TerminateOthers(context.Context) error {
+	b.block("TerminateOthers")
+	return nil
+}
+func (b *blockingBackend) Fork(context.Context) (ForkedKey, error) {
+	b.block("Fork")
+	return ForkedKey{}, nil
+}
+func (b *blockingBackend) ForkPassword(context.Context, string) (ForkedKey, error) {
+	b.block("ForkPassword")
+	return ForkedKey{}, nil
+}
+func (b *blockingBackend) ForkCancel(context.Context) error { b.block("ForkCancel"); return nil }
 
 // boundKeys are the keys the app, the overlays and the login forms answer
 // to; everyKey adds some they do not.
@@ -104,7 +122,7 @@ func boundKeys() []tea.KeyMsg {
 		{Type: tea.KeyPgUp}, {Type: tea.KeyPgDown}, {Type: tea.KeyHome}, {Type: tea.KeyEnd},
 		{Type: tea.KeyBackspace}, {Type: tea.KeySpace, Runes: []rune{' '}},
 	}
-	for _, r := range "bcdeglnopqrykjG123456/?[]" {
+	for _, r := range "bcdeglnopqrykjG1234567/?[]tTfu" {
 		keys = append(keys, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 	}
 	return keys
@@ -112,7 +130,7 @@ func boundKeys() []tea.KeyMsg {
 
 func everyKey() []tea.KeyMsg {
 	keys := boundKeys()
-	for _, r := range "afhimstuvwxz7890+:" {
+	for _, r := range "ahimsvwxz890+:" {
 		keys = append(keys, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 	}
 	return keys
@@ -130,7 +148,7 @@ func TestUpdateNeverWaitsOnTheBackend(t *testing.T) {
 	realLogins := 0
 	newModel := func() *Model {
 		m := New(Options{
-			Backend: be, Clock: func() time.Time { return goldenNow },
+			Backend: be, Sessions: be, Clock: func() time.Time { return goldenNow },
 			Catalog: demoCatalog(), Clipboard: be, Phone: "9996621234",
 			SessionFormats: []SessionFormat{{Name: "Telethon", Encode: func([]byte, int, string, int64) (string, error) { return "", nil }}},
 			RealLogin:      func() loginform.Backend { realLogins++; be.block("RealLogin"); return be },
@@ -170,6 +188,34 @@ func TestUpdateNeverWaitsOnTheBackend(t *testing.T) {
 				m.Update(keyMsg(k))
 			}
 		}
+	}
+	// The Sessions screen with its list loaded, and each dialog it opens.
+	sessionsShown := func(m *Model) {
+		m.show(ScreenSessions)
+		m.Update(sessionsListed{list: demoSessions()})
+	}
+	setups["sessions screen, loaded"] = sessionsShown
+	for name, msg := range map[string]tea.KeyMsg{"terminate": keyMsg("t"), "terminate others": keyMsg("T"), "fork": keyMsg("f")} {
+		setups["sessions "+name+" dialog"] = func(m *Model) {
+			sessionsShown(m)
+			m.Update(keyMsg("down"))
+			_, cmd := m.Update(msg)
+			if cmd == nil {
+				t.Fatalf("%s opened no dialog", name)
+			}
+			m.Update(cmd()) // the dialogRequest, as the program would deliver it
+		}
+	}
+	setups["sessions password dialog"] = func(m *Model) {
+		sessionsShown(m)
+		_, cmd := m.Update(actionDone{name: actFork, err: &login.PasswordNeeded{Hint: "h"}})
+		for _, msg := range batchMsgs(cmd) {
+			if _, ok := msg.(dialogRequest); ok {
+				m.Update(msg)
+				return
+			}
+		}
+		t.Fatal("no password dialog")
 	}
 	setups["login form"] = func(m *Model) { m.Update(loginFormReady{be}) }
 	setups["login form, phone"] = func(m *Model) { m.Update(loginFormReady{be}); m.Update(keyMsg("1")) }
@@ -215,6 +261,34 @@ func TestUpdateNeverWaitsOnTheBackend(t *testing.T) {
 	if got := be.Calls(); len(got) != calls || realLogins != 0 {
 		t.Fatalf("Update or View called the backend: %v (RealLogin %d times)", got[calls:], realLogins)
 	}
+}
+
+// batchMsgs runs a command's batch one level deep and returns what each
+// part answers that is not a batch, skipping commands that would wait (a
+// tick's timer).
+func batchMsgs(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	out := cmd()
+	b, ok := out.(tea.BatchMsg)
+	if !ok {
+		return []tea.Msg{out}
+	}
+	var msgs []tea.Msg
+	for _, c := range b {
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case m := <-done:
+			msgs = append(msgs, m)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return msgs
 }
 
 // returns runs f and ends the test if it has not returned after 30 s: an

@@ -2,11 +2,8 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"tgpfs/ui/overlay"
 )
@@ -78,72 +75,16 @@ func (l *floodLayer) View() string {
 // SetSize is never called: a status layer is one line, cut by the bar.
 func (l *floodLayer) SetSize(int, int) {}
 
-// helpGroup is one column of the help: keys, with a title when they belong
-// to one screen.
-type helpGroup struct {
-	title string
-	keys  []key.Binding
-}
-
-// helpLayer is `?`: every key, the global ones and then each screen's own.
-// Any key closes it.
-type helpLayer struct {
-	sh            *shared
-	groups        []helpGroup
-	width, height int
-}
-
-func (m *Model) newHelp() *helpLayer {
-	var groups []helpGroup
+// newHelp is `?`: every key, the global ones and then each screen's own.
+func (m *Model) newHelp() *overlay.Help {
+	var groups []overlay.HelpGroup
 	for _, g := range m.keys.FullHelp() {
-		groups = append(groups, helpGroup{keys: g})
+		groups = append(groups, overlay.HelpGroup{Keys: g})
 	}
 	for i, s := range m.screens {
 		if b := s.Bindings(); len(b) > 0 {
-			groups = append(groups, helpGroup{title: fmt.Sprintf("%d %s", i+1, Screen(i)), keys: b})
+			groups = append(groups, overlay.HelpGroup{Title: fmt.Sprintf("%d %s", i+1, Screen(i)), Keys: b})
 		}
 	}
-	return &helpLayer{sh: &m.shared, groups: groups}
-}
-
-func (l *helpLayer) Update(msg tea.Msg) (tea.Cmd, bool) {
-	_, key := msg.(tea.KeyMsg)
-	return nil, key
-}
-
-func (l *helpLayer) SetSize(w, h int) { l.width, l.height = w, h }
-
-// View lays the groups out in as many columns as the width allows.
-func (l *helpLayer) View() string {
-	s := l.sh.styles
-	var blocks []string
-	for _, group := range l.groups {
-		keyW := 0
-		for _, b := range group.keys {
-			keyW = max(keyW, lipgloss.Width(b.Help().Key))
-		}
-		var lines []string
-		if group.title != "" {
-			lines = append(lines, s.Label.Render(group.title))
-		}
-		for _, b := range group.keys {
-			h := b.Help()
-			lines = append(lines, s.KeyID.Render(pad(h.Key, keyW+1))+" "+h.Desc)
-		}
-		blocks = append(blocks, strings.Join(lines, "\n"))
-	}
-	var rows []string
-	var row []string
-	rowW := 0
-	for _, b := range blocks {
-		bw := lipgloss.Width(b) + 4
-		if rowW+bw > l.width && len(row) > 0 {
-			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-			row, rowW = nil, 0
-		}
-		row = append(row, lipgloss.NewStyle().PaddingRight(4).Render(b))
-		rowW += bw
-	}
-	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
-	return s.Section.Render("Keys") + s.Dim.Render("  (any key closes)") + "\n\n" + strings.Join(rows, "\n\n")
+	return overlay.NewHelp(groups, overlay.Options{Styles: &m.styles})
 }

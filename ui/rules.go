@@ -15,10 +15,11 @@ import (
 // dropping them.
 
 // classify reads err by the real server's rules, for the keys as they are
-// at time at. It is the one call of the classifier in this package.
-func (m *Model) classify(err error, at time.Time) model.Verdict {
-	ks := model.KeyState{HomeDC: m.st.User != nil}
-	if p := m.st.Perm; !p.CreatedAt.IsZero() {
+// at time at. It is the one call of the classifier in this package; the
+// root and the screens share it.
+func (sh *shared) classify(err error, at time.Time) model.Verdict {
+	ks := model.KeyState{HomeDC: sh.st.User != nil}
+	if p := sh.st.Perm; !p.CreatedAt.IsZero() {
 		ks.PermAge = at.Sub(p.CreatedAt)
 	}
 	return model.Classify(err, ks)

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -22,6 +23,7 @@ const (
 	ScreenTraffic
 	ScreenServer
 	ScreenLog
+	ScreenSessions
 )
 
 // screenTable is every screen, in tab order. A new screen is one new file
@@ -37,6 +39,7 @@ var screenTable = [...]struct {
 	ScreenTraffic:   {"Traffic", newTrafficScreen},
 	ScreenServer:    {"Server", newServerScreen},
 	ScreenLog:       {"Log", newLogScreen},
+	ScreenSessions:  {"Sessions", newSessionsScreen},
 }
 
 const numScreens = Screen(len(screenTable))
@@ -86,18 +89,7 @@ type shared struct {
 const chromeRows = 3
 
 // wheel is how far a mouse event scrolls: -1 up, 1 down, 0 not a wheel.
-func wheel(msg tea.MouseMsg) int {
-	if msg.Action != tea.MouseActionPress {
-		return 0
-	}
-	switch msg.Button {
-	case tea.MouseButtonWheelUp:
-		return -1
-	case tea.MouseButtonWheelDown:
-		return 1
-	}
-	return 0
-}
+func wheel(msg tea.MouseMsg) int { return layout.Wheel(msg) }
 
 // scrollWheel scrolls vp three lines a wheel notch.
 func scrollWheel(vp *viewport.Model, msg tea.MouseMsg) {
@@ -175,3 +167,48 @@ func (p *textScreen) View() string {
 
 func (p *textScreen) Bindings() []key.Binding { return nil }
 func (p *textScreen) Typing() bool            { return false }
+
+// listCursor is the selection of a screen that lists rows (Traffic,
+// Sessions): the selected row, the first row in view and how many rows the
+// view has.
+type listCursor struct{ cursor, top, rows int }
+
+// move moves the selection n rows in a list of total.
+func (c *listCursor) move(n, total int) {
+	c.cursor += n
+	c.clamp(total)
+}
+
+// clamp keeps the selection in the list and in view.
+func (c *listCursor) clamp(total int) {
+	c.cursor = min(max(c.cursor, 0), max(total-1, 0))
+	if c.cursor < c.top {
+		c.top = c.cursor
+	}
+	if c.rows > 0 && c.cursor >= c.top+c.rows {
+		c.top = c.cursor - c.rows + 1
+	}
+	c.top = max(min(c.top, total-c.rows), 0)
+}
+
+// key moves the selection for the navigation keys and reports whether msg
+// was one.
+func (c *listCursor) key(msg tea.KeyMsg, k KeyMap, total int) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		c.move(-1, total)
+	case key.Matches(msg, k.Down):
+		c.move(1, total)
+	case key.Matches(msg, k.PageUp):
+		c.move(-c.rows, total)
+	case key.Matches(msg, k.PageDown):
+		c.move(c.rows, total)
+	case key.Matches(msg, k.Top):
+		c.move(-total, total)
+	case key.Matches(msg, k.Bottom):
+		c.move(total, total)
+	default:
+		return false
+	}
+	return true
+}

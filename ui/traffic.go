@@ -18,9 +18,7 @@ import (
 type trafficScreen struct {
 	sh     *shared
 	frames []Frame // newest first
-	cursor int
-	top    int // first row in view
-	rows   int // rows the list may use
+	listCursor
 	width  int
 	height int
 	opened *OpenResult
@@ -60,7 +58,7 @@ func (p *trafficScreen) setFrames(oldestFirst []Frame) {
 			}
 		}
 	}
-	p.clamp()
+	p.clamp(len(p.frames))
 }
 
 func (p *trafficScreen) selected() (Frame, bool) {
@@ -68,22 +66,6 @@ func (p *trafficScreen) selected() (Frame, bool) {
 		return Frame{}, false
 	}
 	return p.frames[p.cursor], true
-}
-
-func (p *trafficScreen) move(n int) {
-	p.cursor += n
-	p.clamp()
-}
-
-func (p *trafficScreen) clamp() {
-	p.cursor = min(max(p.cursor, 0), max(len(p.frames)-1, 0))
-	if p.cursor < p.top {
-		p.top = p.cursor
-	}
-	if p.rows > 0 && p.cursor >= p.top+p.rows {
-		p.top = p.cursor - p.rows + 1
-	}
-	p.top = max(min(p.top, len(p.frames)-p.rows), 0)
 }
 
 func (p *trafficScreen) Update(msg tea.Msg) tea.Cmd {
@@ -96,7 +78,7 @@ func (p *trafficScreen) Update(msg tea.Msg) tea.Cmd {
 		r := OpenResult(msg)
 		p.opened = &r
 	case tea.MouseMsg:
-		p.move(wheel(msg))
+		p.move(wheel(msg), len(p.frames))
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
@@ -113,19 +95,10 @@ func (p *trafficScreen) fetch() tea.Cmd {
 
 func (p *trafficScreen) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.sh.keys
+	if p.listCursor.key(msg, k, len(p.frames)) {
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		p.move(-1)
-	case key.Matches(msg, k.Down):
-		p.move(1)
-	case key.Matches(msg, k.PageUp):
-		p.move(-p.rows)
-	case key.Matches(msg, k.PageDown):
-		p.move(p.rows)
-	case key.Matches(msg, k.Top):
-		p.move(-len(p.frames))
-	case key.Matches(msg, k.Bottom):
-		p.move(len(p.frames))
 	case key.Matches(msg, k.Open):
 		f, ok := p.selected()
 		b := p.sh.backend

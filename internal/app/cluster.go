@@ -35,6 +35,13 @@ type ClusterConfig struct {
 	// auth.importBotAuthorization accepts, each with its home DC
 	// (DefaultDC, or DC 1 in a cluster of one, when no @DC is given).
 	Bots []string
+	// FreshReset is --fresh-reset: a session younger than this cannot end
+	// others (406 FRESH_RESET_AUTHORISATION_FORBIDDEN, Telegram's 24h
+	// rule); 0 is off, so a demo can fork and terminate at once.
+	FreshReset time.Duration
+	// Passwords are --password values, PHONE=PASSWORD: test accounts
+	// whose logins need that 2FA password (SRP).
+	Passwords []string
 	// Faults are injected into the DCs (tests and demos of the real
 	// server's rules: FLOOD_WAIT, migrations, AUTH_KEY_DUPLICATED, -429).
 	Faults localdc.Faults
@@ -61,7 +68,7 @@ const maxDCs = 9
 // build checks c and turns it into the cluster's configuration.
 func (c ClusterConfig) build(now func() time.Time) (localdc.Config, error) {
 	cfg := localdc.Config{DCs: c.DCs, MaxTTL: c.MaxTTL, StatePath: c.StatePath, Now: now,
-		Faults: c.Faults, MaxConnsPerDC: c.MaxConnsPerDC}
+		Faults: c.Faults, MaxConnsPerDC: c.MaxConnsPerDC, FreshReset: c.FreshReset}
 	if err := intIn("--dcs", c.DCs, 1, maxDCs, "test phones name their DC with one digit"); err != nil {
 		return cfg, err
 	}
@@ -87,10 +94,53 @@ func (c ClusterConfig) build(now func() time.Time) (localdc.Config, error) {
 	if cfg.Bots, err = c.bots(); err != nil {
 		return cfg, err
 	}
+	if err := DurationIn("--fresh-reset", c.FreshReset, 0, maxFreshReset, "how young a session may be and still not end others; 0 is off"); err != nil {
+		return cfg, err
+	}
 	if cfg.Scenarios, err = ParseScenarios(c.Scenarios); err != nil {
 		return cfg, err
 	}
+	if cfg.Passwords, err = c.passwords(); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// maxFreshReset bounds --fresh-reset: a year is longer than any demo.
+const maxFreshReset = 365 * 24 * time.Hour
+
+// passwords reads the --password values into phone -> password. The
+// password never appears in an error, and neither does anything before
+// the = that is not a test phone (it may be a password given the wrong
+// way round).
+func (c ClusterConfig) passwords() (map[string]string, error) {
+	if len(c.Passwords) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(c.Passwords))
+	for _, v := range c.Passwords {
+		phone, pw, ok := strings.Cut(v, "=")
+		if !ok {
+			return nil, bad("--password", Hidden(v), "want PHONE=PASSWORD")
+		}
+		digits, err := login.NormalizePhone(phone)
+		dc, test := model.TestPhoneDC(digits)
+		if err != nil || !test {
+			return nil, bad("--password", Hidden(v), "want PHONE=PASSWORD with a test phone 99966XYYYY before the =")
+		}
+		shown := digits + "=" + Hidden(pw)
+		switch {
+		case dc > c.DCs:
+			return nil, bad("--password", shown, "the phone lives on DC %d; the cluster has %d", dc, c.DCs)
+		case pw == "" || len(pw) > localdc.MaxPasswordLen:
+			return nil, bad("--password", shown, "want a password of 1..%d bytes", localdc.MaxPasswordLen)
+		}
+		if _, dup := out[digits]; dup {
+			return nil, bad("--password", shown, "a password for %s was given already", digits)
+		}
+		out[digits] = pw
+	}
+	return out, nil
 }
 
 // ParseScenarios reads --scenario values (each NAME[=DURATION][,NAME…])

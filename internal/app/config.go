@@ -76,6 +76,10 @@ type Config struct {
 	// Session is --session: a session file or string whose permanent key
 	// is used instead of making one.
 	Session string
+	// Fork is --fork (and `tgpfs fork`): Session is the source of a fork
+	// (fork.go), whose key accepts one login token and is used for
+	// nothing else; the driver makes a permanent key of its own.
+	Fork bool
 	// LoginForms makes l open the real-DC login forms (phone, QR, bot
 	// token) on the local DCs too; they are always used on real DCs.
 	LoginForms bool
@@ -129,7 +133,7 @@ func New(cfg Config) (*App, error) {
 		cfg.Clock = time.Now
 	}
 	a := &App{cfg: cfg}
-	for _, check := range []func() error{a.target, a.remote, a.lifetime, a.local, a.loadSession, a.login, a.credentials} {
+	for _, check := range []func() error{a.target, a.remote, a.lifetime, a.local, a.loadSession, a.forkNeedsSession, a.login, a.credentials} {
 		if err := check(); err != nil {
 			return nil, err
 		}
@@ -218,12 +222,7 @@ func (a *App) loadSession() error {
 	}
 	s, err := sessions.Load(in, sessions.LoadOptions{})
 	if err != nil {
-		// A path is quoted; anything else may be a session string, a
-		// secret: only an excerpt, and never in the reason either.
-		if _, serr := os.Lstat(in); serr == nil {
-			return &InputError{Name: "--session", Value: strconv.Quote(in), Reason: err}
-		}
-		return &InputError{Name: "--session", Value: Redact(in), Reason: scrubbed(err, in)}
+		return badSession(in, err)
 	}
 	if s.DC >= 1 && s.DC <= 5 && a.server == nil {
 		a.cfg.DC = s.DC
@@ -237,8 +236,30 @@ func (a *App) loadSession() error {
 		a.addr = s.HostPort()
 	}
 	a.sess = s
+	if a.cfg.Fork {
+		return a.forkSource()
+	}
 	a.warnings = append(a.warnings, "using the permanent key of "+s.PermKey().Source+": "+sessions.DuplicateWarning)
 	return nil
+}
+
+// badSession is bad --session input. A path is quoted; anything else may
+// be a session string, a secret: only an excerpt, and never in the reason
+// either.
+func badSession(in string, err error) *InputError {
+	if _, serr := os.Lstat(in); serr == nil {
+		return &InputError{Name: "--session", Value: strconv.Quote(in), Reason: err}
+	}
+	return &InputError{Name: "--session", Value: Redact(in), Reason: scrubbed(err, in)}
+}
+
+// sessionValue is how a message names --session: a path quoted, anything
+// else (maybe a session string) by an excerpt only.
+func sessionValue(in string) string {
+	if _, err := os.Lstat(in); err == nil {
+		return strconv.Quote(in)
+	}
+	return Redact(in)
 }
 
 // login decides who is logged in at start.

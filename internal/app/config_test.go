@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,8 @@ func TestNewRefuses(t *testing.T) {
 		{"--key", func(c *Config) { c.Cluster.KeyPath = dir }},
 		{"--state", func(c *Config) { c.Cluster.StatePath = dir }},
 		{"--bot", func(c *Config) { c.Cluster.Bots = []string{"x"} }},
+		{"--fresh-reset", func(c *Config) { c.Cluster.FreshReset = -time.Second }},
+		{"--password", func(c *Config) { c.Cluster.Passwords = []string{"9996621234"} }},
 	} {
 		cfg := Defaults()
 		cfg.Getenv = env()
@@ -156,6 +159,37 @@ func TestParseBot(t *testing.T) {
 		}
 		if err != nil || token != tc.token || dc != tc.dc {
 			t.Errorf("parseBot(%q, %d) = %q, %d, %v; want %q on DC %d", tc.in, tc.dcs, token, dc, err, tc.token, tc.dc)
+		}
+	}
+}
+
+func TestParsePasswords(t *testing.T) {
+	const secret = "correct horse battery"
+	for _, tc := range []struct {
+		in     []string
+		want   map[string]string
+		errHas string
+	}{
+		{[]string{"9996621234=" + secret}, map[string]string{"9996621234": secret}, ""},
+		{[]string{"+99966 3 1234=" + secret, "9996611234=a=b"}, map[string]string{"9996631234": secret, "9996611234": "a=b"}, ""},
+		{[]string{secret}, nil, "--password <21 characters hidden>: want PHONE=PASSWORD"},
+		{[]string{secret + "=9996621234"}, nil, "with a test phone 99966XYYYY before the ="},
+		{[]string{"12345=" + secret}, nil, "with a test phone"},
+		{[]string{"9996641234=" + secret}, nil, "--password 9996641234=<21 characters hidden>: the phone lives on DC 4; the cluster has 3"},
+		{[]string{"9996621234="}, nil, "want a password of 1..256 bytes"},
+		{[]string{"9996621234=" + strings.Repeat("x", 257)}, nil, "1..256 bytes"},
+		{[]string{"9996621234=" + secret, "+9996621234=" + secret + "!"}, nil, "given already"},
+	} {
+		got, err := ClusterConfig{DCs: 3, Passwords: tc.in}.passwords()
+		if tc.errHas != "" {
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Name != "--password" || !strings.Contains(err.Error(), tc.errHas) || strings.Contains(err.Error(), secret) {
+				t.Errorf("passwords(%q) = %v; want an --password error with %q and no password", tc.in, err, tc.errHas)
+			}
+			continue
+		}
+		if err != nil || !maps.Equal(got, tc.want) {
+			t.Errorf("passwords(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
 }

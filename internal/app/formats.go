@@ -21,22 +21,11 @@ func SessionFormats(appID int, testMode bool) []ui.SessionFormat {
 		out = append(out, ui.SessionFormat{
 			Name: string(f),
 			Encode: func(key []byte, dc int, addr string, userID int64) (string, error) {
-				s := sessions.Session{
-					Format: f, DC: dc, UserID: userID, APIID: appID, AuthKey: key,
-					TestMode: testMode, TestModeKnown: true, Source: "tgpfs",
+				s, err := newSession(f, key, dc, addr, userID, appID, testMode)
+				if err != nil {
+					return "", err
 				}
-				if addr != "" {
-					host, port, err := net.SplitHostPort(addr)
-					if err != nil {
-						return "", fmt.Errorf("dc address %q: %w", addr, err)
-					}
-					p, err := strconv.Atoi(port)
-					if err != nil {
-						return "", fmt.Errorf("dc port %q: %w", port, err)
-					}
-					s.Addr, s.Port = host, p
-				}
-				b, err := sessions.Encode(&s, f)
+				b, err := sessions.Encode(s, f)
 				if err != nil {
 					return "", err
 				}
@@ -45,4 +34,25 @@ func SessionFormats(appID int, testMode bool) []ui.SessionFormat {
 		})
 	}
 	return out
+}
+
+// newSession is a session tgpfs writes: key on dc at addr (host:port, ""
+// when unknown), logged in as userID with app appID.
+func newSession(f sessions.Format, key []byte, dc int, addr string, userID int64, appID int, testMode bool) (*sessions.Session, error) {
+	s := &sessions.Session{
+		Format: f, DC: dc, UserID: userID, APIID: appID, AuthKey: key,
+		TestMode: testMode, TestModeKnown: true, Source: "tgpfs",
+	}
+	if addr != "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("dc address %q: %w", addr, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("dc port %q: %w", port, err)
+		}
+		s.Addr, s.Port = host, p
+	}
+	return s, nil
 }

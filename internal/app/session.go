@@ -81,7 +81,9 @@ type Session struct {
 	// Target is where the driver connects first.
 	Target proto.Target
 
-	closers []func() error
+	opts      proto.Options // the driver's, for the drivers of TUI forks
+	connected bool          // Fork connected and logged the driver in
+	closers   []func() error
 }
 
 // Start starts what the Config describes: the embedded cluster when the
@@ -135,9 +137,15 @@ func (a *App) Start(ctx context.Context) (*Session, error) {
 		}
 	}
 	opts.Target = s.Target
-	if a.sess != nil {
+	switch {
+	case a.cfg.Fork:
+		// The source's key stays out of the driver: Session.Fork hands it
+		// to a proto.SourceKey, for the accept only.
+		opts.DeviceModel = ForkDeviceModel
+	case a.sess != nil:
 		opts.PermKey, opts.PermSource = a.sess.AuthKey, a.sess.PermKey().Source
 	}
+	s.opts = opts
 	s.Driver = proto.NewDriver(opts)
 	// The driver goes first on Close: its connections end before the DCs.
 	s.closers = append(s.closers, s.Driver.Close)

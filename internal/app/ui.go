@@ -34,6 +34,7 @@ func (s *Session) UIOptions() ui.Options {
 		CatalogSearch:  search,
 		SessionFormats: SessionFormats(a.app.ID, a.env == endpoints.Test),
 		ResetKeys:      s.Driver.ResetKeys,
+		Sessions:       newSessionsBackend(s),
 		Context:        s.ctx,
 	}
 	if opts.Phone == "" && a.env != endpoints.Prod {
@@ -73,7 +74,8 @@ func RealLogin(d *proto.Driver, app endpoints.App) (func() loginform.Backend, fu
 // quits or the session's context ends. getenv picks the clipboard.
 func (s *Session) RunTUI(in io.Reader, out io.Writer, getenv func(string) string) error {
 	opts := s.UIOptions()
-	opts.Connect = true
+	// A fork (Session.Fork) is connected and logged in already.
+	opts.Connect = !s.connected
 	clip := clipboard.ForTerminal(getenv, out)
 	defer clip.Close()
 	opts.Clipboard = clip
@@ -107,6 +109,9 @@ func (s *Session) Snapshot(ctx context.Context, wait time.Duration) string {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
+		if s.connected {
+			return
+		}
 		if err := b.Connect(ctx); err != nil {
 			return
 		}

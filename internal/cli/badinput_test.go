@@ -122,12 +122,21 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	session := string(b)
+	bs := fixtureSession()
+	bs.IsBot = true
+	b, err = sessions.Encode(bs, sessions.Pyrogram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := string(b) // says it is a bot
+	empty := write("empty.pw", "\n")
 	// Looks like a Telethon string and is none: the error must not quote it.
 	fakeSession := "1" + strings.Repeat("QUJD", 90)
 	const (
 		proxySecret = "ee00112233445566778899aabbccddeeffzz"
 		appHash     = "0123456789abcdef0123456789abcdef"
 		botSecret   = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+		pwSecret    = "hunter2hunter"
 	)
 	app := map[string]string{"TG_APP_ID": "12345", "TG_APP_HASH": appHash}
 
@@ -233,6 +242,12 @@ func TestBadInput(t *testing.T) {
 		badCase{args: []string{"dc", "extra"}, want: `unknown command "extra" for "tgpfs dc"`},
 		// A good --state next to a bad flag: no state file appears.
 		badCase{args: []string{"dc", "--state", at("new.state"), "--bot", "12:short"}, want: "--bot"},
+		badCase{args: []string{"dc", "--password", pwSecret}, want: "--password <13 characters hidden>: want PHONE=PASSWORD", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--password", pwSecret + "=9996621234"}, want: "a test phone 99966XYYYY before the =", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--password", "9996691234=" + pwSecret}, want: "--password 9996691234=<13 characters hidden>: the phone lives on DC 9", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--password", "9996621234="}, want: "want a password of 1..256 bytes"},
+		badCase{args: []string{"dc", "--password", "9996621234=" + pwSecret, "--password", "99966 2 1234=" + pwSecret}, want: "given already", secret: []string{pwSecret}},
+		badCase{args: []string{"dc", "--fresh-reset", "-1s"}, want: "--fresh-reset -1s: want 0s..8760h0m0s"},
 		badCase{args: []string{"dc", "--state", at("new.state"), "--listen", busy, "--dcs", "1"}, want: "--listen"},
 
 		badCase{args: []string{"catalog", "a", "b"}, want: `want at most one METHOD, got 2: ["a" "b"]`},
@@ -242,6 +257,42 @@ func TestBadInput(t *testing.T) {
 		badCase{args: []string{"inspect"}, want: "SESSION"},
 		badCase{args: []string{"inspect", "--nope"}, want: "unknown flag: --nope"},
 		badCase{args: []string{"convert", "--nope"}, want: "unknown flag: --nope"},
+
+		badCase{args: []string{"fork"}, want: "SESSION"},
+		badCase{args: []string{"fork", session}, want: "--to FORMAT is required", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--to", "nosuch"}, want: "--to: ", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--to", "tdata", "-o", at("out")}, want: "does not write it"},
+		badCase{args: []string{"fork", session, "--to", "gotd"}, want: "give -o PATH"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "-o", taken}, want: "file exists (use --force"},
+		badCase{args: []string{"fork", session, "--to", "gotd", "-o", folder, "--force"}, want: "is a directory"},
+		badCase{args: []string{"fork", session, "--to", "gotd", "-o", missing}, want: "-o: "},
+		badCase{args: []string{"fork", "not a session", "--to", "telethon"}, want: "SESSION"},
+		badCase{args: []string{"fork", fakeSession, "--to", "telethon"}, want: "SESSION \"1QUJ…\"", secret: []string{fakeSession, fakeSession[:40]}},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", missing}, want: "--password-file \"" + missing + "\": no such file"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", folder}, want: "not a regular file (a directory)"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", fifo}, want: "not a regular file (a FIFO)"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--password-file", empty}, want: "--password-file \"" + empty + "\": empty"},
+		badCase{args: []string{"fork", session, "--to", "gotd", "-o", at("new.json"), "--password-file", missing}, want: "--password-file"},
+		badCase{args: []string{"fork", bot, "--to", "telethon"}, want: "a bot session cannot be forked", secret: []string{bot}},
+		badCase{args: []string{"fork", session, "--to", "telethon"}, want: "the embedded local DCs start empty", secret: []string{session}},
+		badCase{args: []string{"--session", session, "--fork"}, want: "the embedded local DCs start empty", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--session", session, "--to", "telethon"}, want: "not --session", secret: []string{session}},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--timeout", "-1s"}, want: "--timeout -1s"},
+		badCase{args: []string{"fork", session, "--to", "telethon", "--dc-id", "9"}, want: "--dc-id 9"},
+		badCase{args: []string{"fork", session, "extra", "--to", "telethon"}, want: "want one SESSION"},
+		badCase{args: []string{"fork", "-", "--to", "telethon"}, want: "SESSION -"},
+		badCase{args: []string{"--fork"}, want: "--fork: needs --session"},
+		badCase{args: []string{"--fork", "--session", bot}, want: "a bot session cannot be forked", secret: []string{bot}},
+
+		badCase{args: []string{"authorizations", "--terminate", "5", "--terminate-others"}, want: "go alone"},
+		badCase{args: []string{"authorizations", "--terminate", "0"}, want: "--terminate 0: hash 0"},
+		badCase{args: []string{"authorizations", "--terminate", "x"}, want: `invalid argument "x" for "--terminate"`},
+		badCase{args: []string{"authorizations", "extra"}, want: `unknown command "extra"`},
+		badCase{args: []string{"authorizations", "--dc", "prod"}, env: app, want: "--session is required", secret: []string{appHash}},
+		badCase{args: []string{"authorizations", "--session", "not a session"}, want: "--session"},
+		badCase{args: []string{"authorizations", "--session", fakeSession}, want: "--session \"1QUJ…\"", secret: []string{fakeSession, fakeSession[:40]}},
+		badCase{args: []string{"authorizations", "--timeout", "48h"}, want: "--timeout 48h0m0s"},
+		badCase{args: []string{"authorizations", "--dc-id", "4"}, want: "--dc-id 4: want 1..3"},
 	)
 
 	if os.Geteuid() != 0 {

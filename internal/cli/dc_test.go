@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/gotd/td/exchange"
+	"github.com/gotd/td/telegram/auth"
+	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/transport"
 
@@ -154,6 +157,8 @@ func TestDCCommandUsageErrors(t *testing.T) {
 		{"dc", "--key", filepath.Join(t.TempDir(), "missing.pem")},
 		{"dc", "--pubkey-out", existing},
 		{"dc", "--no-such-flag"},
+		{"dc", "--tui"},       // no terminal to draw on
+		{"dc", "--tui", "-v"}, // two ways to show the events
 	}
 	for _, args := range tests {
 		var out, errb bytes.Buffer
@@ -166,6 +171,70 @@ func TestDCCommandUsageErrors(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(existing); string(data) != "x" {
 		t.Fatalf("--pubkey-out overwrote a file without --force")
+	}
+}
+
+// connectDriver is tgpfs's own driver, connected to DC n of a running
+// `tgpfs dc` with a bound temporary key.
+func connectDriver(ctx context.Context, t *testing.T, dc *dcCommand, n int) *proto.Driver {
+	t.Helper()
+	d := proto.NewDriver(proto.Options{
+		Target:  proto.Target{Env: "local", DC: n, Addr: dc.addrs[n], ProtocolDC: n, PublicKeys: []*rsa.PublicKey{&localdc.TestPrivateKey().PublicKey}},
+		TempTTL: time.Hour, AppID: 1, AppHash: "x", Addrs: dc.addrs,
+	})
+	go func() {
+		for range d.Events() {
+		}
+	}()
+	if err := d.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestDCPasswordAndFreshReset: --password gives a test account a 2FA
+// password that tgpfs's own login flow answers with SRP; --fresh-reset
+// keeps a new session from ending the others.
+func TestDCPasswordAndFreshReset(t *testing.T) {
+	const phone, password = "9996621777", "hunter2 hunter2"
+	dc := startDCCommand(t, 3, "--password", "+99966 2 1777="+password, "--fresh-reset", "24h")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var sessions []*proto.Driver
+	for i, want := range []string{"sign up", "password"} {
+		d := connectDriver(ctx, t, dc, 2)
+		defer d.Close()
+		flow := login.New(login.Config{AppID: 1, AppHash: "x", DC: 2, Invoker: d.Invoker(), Mover: d})
+		if _, err := flow.SendCode(ctx, phone); err != nil {
+			t.Fatal(err)
+		}
+		r, err := flow.SignIn(ctx, "22222")
+		switch {
+		case i == 0 && errors.Is(err, login.ErrSignUpNeeded):
+			// A new number signs up without being asked the password.
+			r, err = flow.SignUp(ctx, "Ada", "")
+		case i == 1 && errors.Is(err, login.ErrPasswordNeeded):
+			if _, werr := flow.Password(ctx, "hunter3"); !errors.Is(werr, auth.ErrPasswordInvalid) {
+				t.Fatalf("wrong password: %v", werr)
+			}
+			r, err = flow.Password(ctx, password)
+		default:
+			t.Fatalf("%s: sign-in answered %+v, %v", want, r, err)
+		}
+		if err != nil || r.User.Phone != phone {
+			t.Fatalf("%s: %+v, %v", want, r, err)
+		}
+		sessions = append(sessions, d)
+	}
+	_, err := tg.NewClient(sessions[1].Invoker()).AuthResetAuthorizations(ctx)
+	if !tgerr.Is(err, "FRESH_RESET_AUTHORISATION_FORBIDDEN") {
+		t.Fatalf("a new session ending the others: %v, want FRESH_RESET_AUTHORISATION_FORBIDDEN", err)
+	}
+	if code := dc.stop(); code != ExitOK {
+		t.Fatalf("dc: exit %d, stderr %q", code, dc.stderr.String())
+	}
+	if e := dc.stderr.String(); !strings.Contains(e, "1 2FA password(s)") || !strings.Contains(e, "after 24h0m0s") || strings.Contains(e, "hunter") {
+		t.Errorf("stderr %q: want the password counted and the rule named, the password not shown", e)
 	}
 }
 
@@ -188,17 +257,7 @@ func TestDCBotFlag(t *testing.T) {
 		{"999:AAGa3fOc2xH5GWUqI2CKyJUvGaaA7w1xNOT", 0, 0},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		d := proto.NewDriver(proto.Options{
-			Target:  proto.Target{Env: "local", DC: 1, Addr: dc.addrs[1], ProtocolDC: 1, PublicKeys: []*rsa.PublicKey{&localdc.TestPrivateKey().PublicKey}},
-			TempTTL: time.Hour, AppID: 1, AppHash: "x", Addrs: dc.addrs,
-		})
-		go func() {
-			for range d.Events() {
-			}
-		}()
-		if err := d.Connect(ctx); err != nil {
-			t.Fatal(err)
-		}
+		d := connectDriver(ctx, t, dc, 1)
 		flow := login.New(login.Config{AppID: 1, AppHash: "x", DC: 1, Invoker: d.Invoker(), Mover: d})
 		r, err := flow.Bot(ctx, tc.token)
 		switch {

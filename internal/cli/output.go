@@ -2,14 +2,12 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"tgpfs/internal/app"
+	"tgpfs/internal/termtext"
 )
 
 // maxLine bounds every line tgpfs writes about an error: an error that
@@ -23,42 +21,8 @@ func Line(msg string) string {
 	return bound(Escape(msg), maxLine)
 }
 
-// Escape makes s safe to print: nothing in it can move the cursor, ring the
-// bell, set a title or reorder the text around it.
-func Escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			b.WriteString(escapeRune(r))
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-// escapeRune is r as an escape: \n, \a, \x1b, \u202e.
-func escapeRune(r rune) string {
-	switch r {
-	case '\n':
-		return `\n`
-	case '\r':
-		return `\r`
-	case '\a':
-		return `\a`
-	}
-	if r < 0x100 {
-		return fmt.Sprintf(`\x%02x`, r)
-	}
-	return fmt.Sprintf(`\u%04x`, r)
-}
+// Escape makes s safe to print (termtext.Escape, which the TUIs use too).
+func Escape(s string) string { return termtext.Escape(s) }
 
 // bound cuts s to at most n bytes on a rune boundary, ending in "…".
 func bound(s string, n int) string {

@@ -58,6 +58,8 @@ func NewRoot(stdio *IO) *cobra.Command {
 		newCatalogCmd(stdio),
 		newInspectCmd(stdio),
 		newConvertCmd(stdio),
+		newForkCmd(stdio),
+		newAuthorizationsCmd(stdio),
 	)
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)

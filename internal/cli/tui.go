@@ -49,6 +49,7 @@ func newRootCmd(stdio *IO) *cobra.Command {
 	fs.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "lifetime of each temporary key (expires_in)")
 	fs.StringVar(&cfg.Phone, "phone", "", "test phone to log in with at start (default 99966X1234 for home DC X; local and test DCs only)")
 	fs.BoolVar(&cfg.NoLogin, "no-login", false, "do not log in at start (l logs in later)")
+	fs.BoolVar(&cfg.Fork, "fork", false, "with --session: run on a fork, a new device of the session's account whose login the session's key accepts (tgpfs fork)")
 	fs.BoolVar(&f.asJSON, "json", false, "with --dry-run: print one JSON object")
 	fs.DurationVar(&f.wait, "snapshot-wait", 10*time.Second, "when stdout is not a terminal: how long to wait for a bound temporary key before printing")
 	return cmd
@@ -56,6 +57,9 @@ func newRootCmd(stdio *IO) *cobra.Command {
 
 func runTUI(ctx context.Context, stdio *IO, cfg app.Config, f rootFlags) error {
 	cfg.Getenv = stdio.Getenv
+	if cfg.Fork {
+		editConfig(&cfg)
+	}
 	a, err := app.New(cfg)
 	if err != nil {
 		return err
@@ -79,6 +83,11 @@ func runTUI(ctx context.Context, stdio *IO, cfg app.Config, f rootFlags) error {
 		return err
 	}
 	defer s.Close()
+	if cfg.Fork {
+		if err := forkForTUI(ctx, stdio, s); err != nil {
+			return err
+		}
+	}
 	if !isTerminal(stdio.Out) {
 		// Not a terminal: the same session without a UI, printed once.
 		_, err := io.WriteString(stdio.Out, s.Snapshot(ctx, f.wait))

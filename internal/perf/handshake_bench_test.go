@@ -27,10 +27,18 @@ type server struct {
 	close func()
 }
 
+// stepTimeout is how long both servers wait for a client's next step: the
+// minute gotd's exchange server gives each step inside tgtest (its
+// exchange.DefaultTimeout, which ServerOptions cannot change). By default
+// tgtest's reads and the local DC's KeyExchangeTimeout give 30 s, which 64
+// gotd clients proving primes at once on a loaded 2-core machine can
+// exceed; the same wait on both sides keeps the comparison fair.
+const stepTimeout = time.Minute
+
 // startLocalDC starts one DC of our cluster, with room for every client.
 func startLocalDC(tb testing.TB) server {
 	tb.Helper()
-	c, err := localdc.Start(context.Background(), localdc.Config{DCs: 1, MaxConnsPerDC: 1024})
+	c, err := localdc.Start(context.Background(), localdc.Config{DCs: 1, MaxConnsPerDC: 1024, KeyExchangeTimeout: stepTimeout})
 	if err != nil {
 		tb.Fatalf("start local DC: %v", err)
 	}
@@ -49,7 +57,7 @@ func startTgtest(tb testing.TB) server {
 	key := localdc.TestPrivateKey()
 	// The handler never runs: the benchmark only makes keys.
 	idle := tgtest.HandlerFunc(func(*tgtest.Server, *tgtest.Request) error { return nil })
-	srv := tgtest.NewServer(tgtest.NewPrivateKey(key), idle, tgtest.ServerOptions{DC: 1})
+	srv := tgtest.NewServer(tgtest.NewPrivateKey(key), idle, tgtest.ServerOptions{DC: 1, ReadTimeout: stepTimeout, WriteTimeout: stepTimeout})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, transport.Listen(ln)) }()

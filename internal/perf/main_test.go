@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) != "" {
 		os.Exit(serveDC())
 	}
+	if mode := os.Getenv(serveObservedEnv); mode != "" {
+		os.Exit(serveObservedDC(mode == "on"))
+	}
 	os.Exit(m.Run())
 }
 

@@ -174,6 +174,7 @@ func (c *Cluster) admit(d *dcServer, conn net.Conn) {
 	c.mu.Unlock()
 	c.serveConn(d, conn, func() {
 		sc := &serverConn{c: c, d: d, conn: conn, slot: slot}
+		defer c.live.drop(sc)
 		sc.serve()
 	}, func() {
 		if slot.unauth != nil {

@@ -28,9 +28,6 @@ var accountMethods = []method{
 	{id: tg.AuthImportBotAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthImportBotAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
 		return s.c.importBot(s.d, m, s.layer, r.BotAuthToken)
 	})},
-	{id: tg.AuthLogOutRequestTypeID, serve: func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-		return s.c.logOut(s.d, m)
-	}},
 	{id: tg.AuthExportAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthExportAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
 		return s.c.exportAuth(s.d, m, r.DCID)
 	})},
@@ -131,6 +128,9 @@ func (c *Cluster) signIn(d *dcServer, m inMsg, layer int, rawPhone, hash, code s
 		return &tg.AuthAuthorizationSignUpRequired{}, nil
 	}
 	delete(c.codes, hash)
+	if u := c.users[uid]; c.hasPassword(u) {
+		return nil, c.needPasswordLocked(d, m, u, nil)
+	}
 	return c.login(d, m, layer, c.users[uid], "auth.signIn")
 }
 
@@ -160,35 +160,10 @@ func (c *Cluster) signUp(d *dcServer, m inMsg, layer int, r *tg.AuthSignUpReques
 	return c.login(d, m, layer, u, "auth.signUp")
 }
 
-// login logs the request's permanent key in as u. Called with c.mu held.
+// login logs the request's permanent key in as u, in a session of its
+// own. Called with c.mu held.
 func (c *Cluster) login(d *dcServer, m inMsg, layer int, u *user, how string) (bin.Encoder, *tgerr.Error) {
-	perm := d.permFor(m.key)
-	if perm == nil {
-		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY")
-	}
-	perm.userID = u.ID
-	who := u.Phone
-	if u.Bot {
-		who = "bot " + strconv.FormatInt(u.ID, 10)
-	}
-	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvLogin, KeyID: perm.id, KeyKind: model.Permanent, UserID: u.ID, Detail: how + " " + who})
-	c.saveStateLocked()
-	return &authAuthorization{user: encodeUser(u, layer)}, nil
-}
-
-// logOut is auth.logOut.
-func (c *Cluster) logOut(d *dcServer, m inMsg) (bin.Encoder, *tgerr.Error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	perm := d.permFor(m.key)
-	if perm == nil || perm.userID == 0 {
-		return nil, rpcErr(401, "AUTH_KEY_UNREGISTERED")
-	}
-	uid := perm.userID
-	perm.userID = 0
-	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvLogout, KeyID: perm.id, KeyKind: model.Permanent, UserID: uid})
-	c.saveStateLocked()
-	return &tg.AuthLoggedOut{}, nil
+	return c.loginInto(d, m, layer, u, how, nil)
 }
 
 // self returns the logged-in user of the request, or AUTH_KEY_UNREGISTERED.
@@ -253,7 +228,7 @@ func (c *Cluster) exportAuth(d *dcServer, m inMsg, toDC int) (bin.Encoder, *tger
 	if len(c.exports) > 1024 {
 		clear(c.exports)
 	}
-	c.exports[string(tok)] = &exportToken{userID: u.ID, fromDC: d.id, toDC: toDC, expires: c.now().Add(exportTTL)}
+	c.exports[string(tok)] = &exportToken{userID: u.ID, authHash: sessionOf(d, m.key), fromDC: d.id, toDC: toDC, expires: c.now().Add(exportTTL)}
 	c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvExport, KeyID: m.key.id, KeyKind: m.key.kind, UserID: u.ID, Detail: "to dc " + strconv.Itoa(toDC)})
 	return &tg.AuthExportedAuthorization{ID: u.ID, Bytes: tok}, nil
 }
@@ -275,7 +250,13 @@ func (c *Cluster) importAuth(d *dcServer, m inMsg, layer int, uid int64, tok []b
 	if u == nil {
 		return nil, rpcErr(400, "USER_ID_INVALID")
 	}
-	res, rerr := c.login(d, m, layer, u, "auth.importAuthorization from dc "+strconv.Itoa(e.fromDC))
+	// The imported key joins the exporting device's session; one that
+	// ended meanwhile took its exports with it.
+	a := c.acct.auths[e.authHash]
+	if a == nil || a.UserID != uid || a.passwordPending {
+		return nil, rpcErr(400, "AUTH_BYTES_INVALID")
+	}
+	res, rerr := c.loginInto(d, m, layer, u, "auth.importAuthorization from dc "+strconv.Itoa(e.fromDC), a)
 	if rerr == nil {
 		perm := d.permFor(m.key)
 		c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvImport, KeyID: perm.id, KeyKind: model.Permanent, UserID: uid, Detail: "from dc " + strconv.Itoa(e.fromDC)})

@@ -166,9 +166,16 @@ func TestLoginExportImport(t *testing.T) {
 		t.Fatalf("import of expired bytes: %q", got)
 	}
 
-	// Log out on DC 2: DC 1 stays logged in.
+	// Log out on DC 2 (the key the login was imported to): DC 1 stays
+	// logged in. The logged-out key's temporary keys went with its login:
+	// -404, and a new one bound to it finds the key logged out.
 	var out tg.AuthLoggedOut
 	p2.call(&tg.AuthLogOutRequest{}).decode(t, &out)
+	if a := p2.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}}); a.transport != 404 {
+		t.Fatalf("the logged-out key's temporary key after logOut: %+v, want -404", a)
+	}
+	p2 = newTempClient(t, c, 2, time.Hour, p2.perm, p2.permSalt, nil)
+	p2.mustBind(t)
 	if got := p2.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}}).errType(); got != "AUTH_KEY_UNREGISTERED" {
 		t.Fatalf("after logOut: %q", got)
 	}

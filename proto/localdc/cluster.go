@@ -62,6 +62,13 @@ type Config struct {
 	Bots map[string]int
 	// Faults injects Telegram's error answers for client tests.
 	Faults Faults
+	// FreshReset is Telegram's rule that a session younger than this
+	// cannot end others (406 FRESH_RESET_AUTHORISATION_FORBIDDEN);
+	// Telegram's is 24h. Zero: off, so a demo can end sessions at once.
+	FreshReset time.Duration
+	// Passwords gives test accounts a 2FA password: phone -> password.
+	// Their logins then need auth.checkPassword (SRP).
+	Passwords map[string]string
 	// Scenarios are DC behaviours that probe clients
 	// (model.ScenarioCatalog, scenario.go). None: the DC behaves as
 	// Telegram does when nothing goes wrong.
@@ -131,7 +138,9 @@ type Cluster struct {
 	exports map[string]*exportToken
 	codes   map[string]string // phone_code_hash -> phone
 	faults  faultState
-	saveErr error // last failure to write StatePath
+	acct    accountState  // sessions, QR tokens, 2FA
+	live    *liveSessions // connections a DC can push to
+	saveErr error         // last failure to write StatePath
 	// otherState holds state-file keys of DCs this run does not have.
 	otherState []permState
 
@@ -199,6 +208,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local DC method table: %w", err)
 	}
+	passwords, err := newVerifiers(cfg.Passwords, cfg.DCs)
+	if err != nil {
+		return nil, fmt.Errorf("local DC: %w", err)
+	}
 	c := &Cluster{
 		methods: methods,
 		cfg:     cfg,
@@ -213,6 +226,8 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		nextUID: firstUserID,
 		exports: make(map[string]*exportToken),
 		faults:  faultState{floodLeft: cfg.Faults.FloodWaitCount, dupDone: make(map[model.KeyID]bool)},
+		acct:    newAccountState(passwords),
+		live:    newLiveSessions(),
 		obs:     newRecorder(cfg),
 		scen:    newScenarios(cfg.Scenarios, now()),
 	}
@@ -436,4 +451,5 @@ func (c *Cluster) sweep() {
 			delete(c.exports, tok)
 		}
 	}
+	c.acct.sweepLocked(now)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -39,8 +40,13 @@ type serverConn struct {
 	fc *frameConn
 	x  serverExchange
 
-	layer        int       // from invokeWithLayer; 0 until the client names one
-	disconnectAt time.Time // from ping_delay_disconnect
+	layer        int         // from invokeWithLayer; 0 until the client names one
+	disconnectAt time.Time   // from ping_delay_disconnect
+	client       *connClient // from initConnection, and the peer's address
+
+	// wmu orders whole messages (msg_id, seq_no, write): besides this
+	// connection's goroutine, the DC may push an update on it.
+	wmu sync.Mutex
 
 	obs   connObs   // observe.go
 	probe connProbe // scenario_handshake.go
@@ -56,7 +62,7 @@ func (s *serverConn) serve() {
 	_ = s.conn.SetReadDeadline(s.progress.Add(s.c.cfg.KeyExchangeTimeout))
 	fc, err := detectTransport(s.conn, s.c.cfg.MaxFrame)
 	if err != nil {
-		s.noteTimeout(err)
+		s.closedBy(err)
 		return
 	}
 	s.fc = fc
@@ -65,7 +71,7 @@ func (s *serverConn) serve() {
 		_ = s.conn.SetReadDeadline(s.deadline())
 		frame, err := s.fc.ReadFrame()
 		if err != nil {
-			s.noteTimeout(err)
+			s.closedBy(err)
 			return
 		}
 		err = s.handleFrame(frame.Buf)
@@ -98,10 +104,22 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-// noteTimeout counts a connection that ran out of KeyExchangeTimeout.
-func (s *serverConn) noteTimeout(err error) {
-	if !s.authed && errors.Is(err, os.ErrDeadlineExceeded) {
+// closedBy notes why reading ended on a connection that has not
+// authenticated: a KeyExchangeTimeout is counted, and bytes no client of
+// any transport sends are an event, so that tgpfs dc -v explains a client
+// that could not even start a key exchange. A peer that just went away is
+// neither.
+func (s *serverConn) closedBy(err error) {
+	switch {
+	case s.authed:
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.timedOut()
+	case errors.Is(err, errTransport), errors.Is(err, errFrameTooBig), errors.Is(err, errFrameShort), errors.Is(err, errFrameCheck):
+		transport := "transport"
+		if s.fc != nil {
+			transport = s.fc.name
+		}
+		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvHandshakeFailed, Detail: transport + ": " + err.Error() + ", connection closed"})
 	}
 }
 
@@ -254,5 +272,6 @@ func (s *serverConn) handleMessage(k *authKey, msg *crypto.EncryptedMessageData)
 			return err
 		}
 	}
+	s.c.live.note(s, k, sess)
 	return s.dispatch(inMsg{key: k, sess: sess, msgID: msg.MessageID, seqNo: msg.SeqNo, body: msg.Data()})
 }

@@ -25,6 +25,14 @@
 //   - rpc.go: the method table. A feature adds its methods as a []method in
 //     its own file (bind.go: pfsMethods, help.go: helpMethods, accounts.go:
 //     accountMethods) and names the slice in features().
+//   - observe.go: what the DC sees of each client, fed to the pure package
+//     observe (grouping, verdicts, the report): Cluster.Report, and
+//     model.SrvClient / SrvRule events on the stream. The core files hold
+//     only the hook calls (s.observe…, c.observeKeyEnd).
+//   - scenario.go, scenario_handshake.go: Config.Scenarios, the DC
+//     behaviours that probe a client (forget-temp-after, restart-after,
+//     reject-first-bind, salt-on-bind, hostile-handshake), each announced
+//     as a model.SrvProbe event.
 //
 // # Hostile input
 //
@@ -34,7 +42,10 @@
 // under a key the DC holds) are capped apart from the others
 // (Config.MaxUnauthPerDC), the oldest making room for a new one, and are
 // closed Config.KeyExchangeTimeout after their last progress; so idle or
-// trickling sockets cannot lock out clients that have keys.
+// trickling sockets cannot lock out clients that have keys. What a
+// connection sends before it authenticates that no client sends (a
+// refused key exchange step, a frame over the bound or under its header,
+// an unknown transport) is a model.SrvHandshakeFailed event that says so.
 //
 // # Never stricter than Telegram
 //
@@ -76,6 +87,12 @@
 // sends them where Telegram does not kills those clients' sessions. No
 // report of Telegram sending 34 was found. The DC does not keep a
 // session's seqno, so it has no 32 or 33 to send.
+//
+// A message answered bad_server_salt is not taken: its msg_id is not
+// remembered, so the client may send it again under the same msg_id (gotd
+// does, for the bind) or rebuild it under a new one (tdlib, tgpfs). The
+// salt-on-bind scenario answers a right salt that way too
+// (TestSaltOnBind, TestGotdUnderScenarios).
 //
 // What does not move, each with its negative test: an unbound temporary
 // key gets 401 AUTH_KEY_PERM_EMPTY for every method but

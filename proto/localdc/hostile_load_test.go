@@ -2,8 +2,6 @@ package localdc
 
 import (
 	"bufio"
-	"context"
-	"crypto/rsa"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -18,9 +16,6 @@ import (
 
 	"github.com/gotd/td/proto/codec"
 	"github.com/gotd/td/tg"
-
-	"tgpfs/model"
-	"tgpfs/proto/handshake"
 )
 
 // The hostile goals of issue 13, measured on raw loopback sockets held by
@@ -213,29 +208,18 @@ func exchangeTimes(t *testing.T, c *Cluster, a, b int) (time.Duration, time.Dura
 		_ = rc.conn.Close()
 		return d
 	}
-	for range 9 {
-		da, db = append(da, once(a)), append(db, once(b))
+	for i := range 10 { // and in alternating order, so neither always goes first
+		if i%2 == 0 {
+			da = append(da, once(a))
+			db = append(db, once(b))
+		} else {
+			db = append(db, once(b))
+			da = append(da, once(a))
+		}
 	}
 	slices.Sort(da)
 	slices.Sort(db)
 	return da[len(da)/2], db[len(db)/2]
-}
-
-// quickClient makes a permanent key with tgpfs's own exchange client,
-// which costs little more than its two modular exponentiations (gotd's
-// proves the prime every time): on a loaded machine the DC's short
-// deadlines in these tests must not be raced by the client's own work.
-func quickClient(t testing.TB, c *Cluster, dc int) *rawClient {
-	t.Helper()
-	rc := dialRaw(t, c.Addr(dc))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := handshake.Run(ctx, rc.conn, handshake.Config{Kind: model.Permanent, DC: c.ProtocolDC(dc), Keys: []*rsa.PublicKey{c.PublicKey()}})
-	if err != nil {
-		t.Fatalf("key exchange on dc %d: %v", dc, err)
-	}
-	rc.use(res.Key, res.Salt)
-	return rc
 }
 
 // hostileChildEnv makes the test binary the client side of

@@ -2,6 +2,7 @@ package localdc
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/mtproxy"
+	"github.com/gotd/td/mtproxy/obfuscated2"
 	"github.com/gotd/td/proto/codec"
 	"github.com/gotd/td/tg"
 
@@ -60,7 +63,7 @@ func TestAcceptBackoffRecovers(t *testing.T) {
 		}
 		close(events)
 	}()
-	rc := permClient(t, c) // waits in the backlog until Accept works
+	rc := quickClient(t, c, 1) // waits in the backlog until Accept works
 	rc.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
 
 	var kinds []model.ServerEventKind
@@ -235,7 +238,7 @@ func emfileChild() {
 // are never the ones to go.
 func TestIdleSocketsDoNotLockOut(t *testing.T) {
 	c := startCluster(t, Config{DCs: 1, MaxConnsPerDC: 8, MaxUnauthPerDC: 4})
-	keyed := []*rawClient{permClient(t, c), permClient(t, c), permClient(t, c)}
+	keyed := []*rawClient{quickClient(t, c, 1), quickClient(t, c, 1), quickClient(t, c, 1)}
 	var idle []net.Conn
 	for i := range 40 {
 		nc, err := net.Dial("tcp", c.Addr(1))
@@ -250,7 +253,7 @@ func TestIdleSocketsDoNotLockOut(t *testing.T) {
 	}
 	waitStats(t, c, "the idle sockets accepted", func(st ConnStats) bool { return st.Evicted >= 40-4 })
 	// A new client gets in and makes a key; the keyed ones still work.
-	late := permClient(t, c)
+	late := quickClient(t, c, 1)
 	late.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
 	for _, rc := range keyed {
 		rc.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
@@ -350,4 +353,64 @@ func heldPermKey(t testing.TB, c *Cluster, dc int) (crypto.AuthKey, int64) {
 	ak := k.WithID()
 	c.addKey(c.dc(dc), &madeKey{key: ak, kind: model.Permanent, salt: 77, inner: "(test)", scheme: "(none)"}, "(none)")
 	return ak, 77
+}
+
+// Bytes no client of any transport sends close the connection with an
+// event that says what they were; a peer that connects and goes away, or
+// a slow one the deadline closes, is no event.
+func TestTransportRefusalsAreEvents(t *testing.T) {
+	c := startCluster(t, Config{DCs: 1, MaxFrame: 4096})
+	obf := func(tag [4]byte) []byte {
+		var out bytes.Buffer
+		o := obfuscated2.NewObfuscated2(rand.Reader, struct {
+			io.Reader
+			io.Writer
+		}{bytes.NewReader(nil), &out})
+		if err := o.Handshake(tag, 1, mtproxy.Secret{}); err != nil {
+			t.Fatal(err)
+		}
+		return out.Bytes()
+	}
+	for _, tt := range []struct {
+		name, stream, want string
+	}{
+		{"a frame over the bound", string(cat(codec.IntermediateClientStart[:], le32(1<<30))),
+			"intermediate: frame too big: 1073741824 bytes, over the 4096-byte bound, connection closed"},
+		{"a full frame under its envelope", string(cat(le32(8), le32(0), le32(0))),
+			"full: frame too short: full frame of 8 bytes, under its own 12-byte envelope, connection closed"},
+		{"a full frame with a bad CRC", string(cat(fullFrame(0, make([]byte, 24))[:32], le32(1))),
+			"full: frame check failed: full frame CRC32, connection closed"},
+		{"an empty abridged frame", string([]byte{0xef, 0}), "abridged: frame too short: empty frame, connection closed"},
+		{"an obfuscated2 header for no transport", string(obf([4]byte{1, 2, 3, 4})),
+			"transport: unknown transport: obfuscated2 header names protocol tag 01020304, connection closed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			events := recordEvents(t, c)
+			quiet, err := net.Dial("tcp", c.Addr(1)) // connects and goes away: no event
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = quiet.Close()
+			nc, err := net.Dial("tcp", c.Addr(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			if _, err := nc.Write([]byte(tt.stream)); err != nil {
+				t.Fatal(err)
+			}
+			_ = nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+			// Closed with bytes unread, the socket may be reset instead.
+			if _, err := io.ReadAll(nc); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("read: %v, want the DC to close", err)
+			}
+			ev := events.waitFor(t, tt.want, func(ev model.ServerEvent) bool { return ev.Kind == model.SrvHandshakeFailed })
+			if ev.Detail != tt.want {
+				t.Fatalf("event %q, want %q", ev.Detail, tt.want)
+			}
+			if all := events.all(); len(all) != 1 {
+				t.Fatalf("events %v, want the one refusal", all)
+			}
+		})
+	}
 }

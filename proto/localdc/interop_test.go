@@ -85,20 +85,25 @@ func (l *eventLog) all() []model.ServerEvent {
 
 // gotdClient builds gotd's own telegram.Client pointed at DC dc of c.
 func gotdClient(c *Cluster, dc int, pfs bool, ttl int) *telegram.Client {
+	return gotdClientWith(c, dc, func(o *telegram.Options) { o.EnablePFS, o.TempKeyTTL = pfs, ttl })
+}
+
+// gotdClientWith is gotdClient with its options edited first.
+func gotdClientWith(c *Cluster, dc int, edit func(*telegram.Options)) *telegram.Client {
 	var opts []tg.DCOption
 	for _, id := range c.DCs() {
 		host, port := splitAddr(c.Addr(id))
 		opts = append(opts, tg.DCOption{ID: id, IPAddress: host, Port: port})
 	}
-	return telegram.NewClient(17349, "344583e45741c457fe1862106095a5eb", telegram.Options{
+	o := telegram.Options{
 		PublicKeys: []telegram.PublicKey{{RSA: c.PublicKey()}},
 		DC:         dc,
 		DCList:     dcs.List{Options: opts},
 		Resolver:   dcs.Plain(dcs.PlainOptions{}),
 		NoUpdates:  true,
-		EnablePFS:  pfs,
-		TempKeyTTL: ttl,
-	})
+	}
+	edit(&o)
+	return telegram.NewClient(17349, "344583e45741c457fe1862106095a5eb", o)
 }
 
 func splitAddr(addr string) (string, int) {

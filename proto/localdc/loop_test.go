@@ -230,3 +230,30 @@ func TestUnknownKeyGets404AndKeepsOthersWorking(t *testing.T) {
 	rc.key = good
 	rc.call(&tg.HelpGetConfigRequest{}).decode(t, &tg.Config{})
 }
+
+// destroy_session is answered with destroy_session_ok (or _none) as a
+// message of its own, as Telegram answers it (mtcute, Telethon and tdlib
+// read it so; in rpc_result, mtcute logs an error for it).
+func TestDestroySessionAnsweredDirectly(t *testing.T) {
+	c := startCluster(t, Config{})
+	rc := quickClient(t, c, 1)
+	mine := rc.sess
+	rc.sess = mine + 1 // another session of the same key
+	rc.call(&mt.PingRequest{PingID: 1})
+	rc.sess = mine
+	for _, tt := range []struct {
+		session int64
+		ok      bool
+	}{{mine + 1, true}, {mine + 1, false}, {mine + 2, false}} {
+		rc.skipped = nil
+		a := rc.call(&mt.DestroySessionRequest{SessionID: tt.session})
+		var r mt.DestroySessionResBox
+		if err := r.Decode(&bin.Buffer{Buf: a.service}); err != nil {
+			t.Fatalf("destroy_session %d: %+v, %v, want a message of its own", tt.session, a, err)
+		}
+		_, ok := r.DestroySessionRes.(*mt.DestroySessionOk)
+		if ok != tt.ok || r.DestroySessionRes.GetSessionID() != tt.session {
+			t.Fatalf("destroy_session %d: %T, want ok %v", tt.session, r.DestroySessionRes, tt.ok)
+		}
+	}
+}

@@ -113,8 +113,8 @@ func (s *serverConn) observeKeyUse(k *authKey) {
 	if s.c.obs == nil || s.obs.lastKey == k.id {
 		return
 	}
-	s.obs.lastKey, s.obs.bound = k.id, false
 	perm := s.c.boundTo(k)
+	s.obs.lastKey, s.obs.bound = k.id, perm != 0
 	o := s.c.lockObs()
 	o.KeyUsed(s.c.now(), s.obsConn(), observe.KeyUse{ID: k.id, Kind: k.kind, Created: k.created, ExpiresIn: k.requested, PermID: perm})
 	s.c.unlockObs()
@@ -131,12 +131,10 @@ func (s *serverConn) observeUnknownKey(id model.KeyID) {
 	s.c.unlockObs()
 }
 
-// identityLimit bounds each string a client names itself with: the report
-// quotes them, and one client must not fill it.
-const identityLimit = 128
-
 // observeInit: initConnection, with the layer of the invokeWithLayer
 // around it.
+// Each string is clipped (authorizations.go): the report quotes them, and
+// one client must not fill it.
 func (s *serverConn) observeInit(r *tg.InitConnectionRequest) {
 	if s.c.obs == nil {
 		return
@@ -150,13 +148,6 @@ func (s *serverConn) observeInit(r *tg.InitConnectionRequest) {
 	o := s.c.lockObs()
 	o.Identity(s.c.now(), s.obsConn(), id)
 	s.c.unlockObs()
-}
-
-func clip(s string) string {
-	if len(s) > identityLimit {
-		return s[:identityLimit]
-	}
-	return s
 }
 
 // observeCall: an API call and how the DC answered it. full is the call as
@@ -175,7 +166,7 @@ func (s *serverConn) observeCall(m inMsg, id uint32, full, body []byte, rerr *tg
 			b := s.bindObservation(m, &r, len(body) < len(full))
 			if rerr != nil {
 				b.Outcome, b.Err = observe.BindRefused, errType
-				b.PermCreated, b.Envelope = s.c.inspectBind(s.d, m, &r)
+				b.Envelope = s.c.inspectBind(s.d, m, &r)
 			}
 			s.observeBind(b)
 			return
@@ -226,28 +217,27 @@ func (s *serverConn) observeBind(b observe.Bind) {
 }
 
 // inspectBind tells why a bind's encrypted_message does not do, with the
-// bind's own checks (openBindMessage, checkBindEnvelope), and when the
-// permanent key it names was made; "" when it does.
-func (c *Cluster) inspectBind(d *dcServer, m inMsg, r *tg.AuthBindTempAuthKeyRequest) (permCreated time.Time, why string) {
+// bind's own checks (openBindMessage, checkBindEnvelope); "" when it does.
+func (c *Cluster) inspectBind(d *dcServer, m inMsg, r *tg.AuthBindTempAuthKeyRequest) string {
 	encID, err := bindKeyID(r.EncryptedMessage)
 	if err != nil {
-		return time.Time{}, err.Error()
+		return err.Error()
 	}
 	c.mu.Lock()
 	perm, ok := d.keys[encID]
 	c.mu.Unlock()
 	if !ok || perm.kind != model.Permanent {
-		return time.Time{}, "the DC holds no permanent key " + encID.String()
+		return "the DC holds no permanent key " + encID.String()
 	}
 	env, err := openBindMessage(perm.key, r.EncryptedMessage)
 	if err != nil {
-		return perm.created, err.Error()
+		return err.Error()
 	}
 	if err := checkBindEnvelope(env, bindCarrier{MsgID: m.msgID, SessionID: m.sess.id, TempKeyID: m.key.id,
 		PermKeyID: model.KeyID(r.PermAuthKeyID), Nonce: r.Nonce, ExpiresAt: r.ExpiresAt}); err != nil {
-		return perm.created, err.Error()
+		return err.Error()
 	}
-	return perm.created, ""
+	return ""
 }
 
 // observeSent counts what the DC told a client about its messages.

@@ -3,6 +3,7 @@ package localdc
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,9 @@ import (
 	"github.com/gotd/td/proto/codec"
 	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/transport"
+
+	"tgpfs/model"
+	"tgpfs/proto/handshake"
 )
 
 // rawClient is a deliberately low-level MTProto client for tests: it makes
@@ -215,7 +219,7 @@ func (c *rawClient) await(msgID int64) answer {
 			if p.MsgID == msgID {
 				return answer{service: m.Data()}
 			}
-		case mt.FutureSaltsTypeID:
+		case mt.FutureSaltsTypeID, mt.DestroySessionOkTypeID, mt.DestroySessionNoneTypeID:
 			return answer{service: m.Data()}
 		}
 	}
@@ -250,4 +254,21 @@ func (a answer) decode(t testing.TB, into bin.Decoder) {
 	if err := into.Decode(&bin.Buffer{Buf: a.result}); err != nil {
 		t.Fatalf("decode %T: %v", into, err)
 	}
+}
+
+// quickClient makes a permanent key with tgpfs's own exchange client,
+// which costs little more than its two modular exponentiations (gotd's
+// proves the prime every time): on a loaded machine the DC's short
+// deadlines in these tests must not be raced by the client's own work.
+func quickClient(t testing.TB, c *Cluster, dc int) *rawClient {
+	t.Helper()
+	rc := dialRaw(t, c.Addr(dc))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := handshake.Run(ctx, rc.conn, handshake.Config{Kind: model.Permanent, DC: c.ProtocolDC(dc), Keys: []*rsa.PublicKey{c.PublicKey()}})
+	if err != nil {
+		t.Fatalf("key exchange on dc %d: %v", dc, err)
+	}
+	rc.use(res.Key, res.Salt)
+	return rc
 }

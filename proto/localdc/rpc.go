@@ -60,6 +60,7 @@ func (s *serverConn) unwrap(body []byte) ([]byte, error) {
 			if err := r.Decode(b); err != nil {
 				return nil, fmt.Errorf("initConnection: %w", err)
 			}
+			s.noteInit(&r)
 			s.observeInit(&r)
 			body = q.body
 		case idInvokeWithoutUpdates:
@@ -153,7 +154,7 @@ type methodTable map[uint32]*method
 
 // features lists every file's methods. A new feature adds its slice here.
 func features() [][]method {
-	return [][]method{pfsMethods, helpMethods, accountMethods}
+	return [][]method{pfsMethods, helpMethods, accountMethods, authorizationMethods, loginTokenMethods, passwordMethods}
 }
 
 // newMethodTable builds the table; two entries for one constructor id are
@@ -243,6 +244,7 @@ func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr
 	if s.layer != 0 && !meth.layers.has(s.layer) {
 		return nil, rpcErr(400, "INPUT_METHOD_INVALID"), fmt.Sprintf("#%08x is served in %s, the client named layer %d", id, meth.layers, s.layer)
 	}
+	s.c.touch(s, m.key)
 	res, e := meth.serve(s, m, b)
 	return res, e, ""
 }

@@ -147,7 +147,7 @@ func (s *serverConn) probeCall(m inMsg, id uint32, full, body []byte) (res bin.E
 	if s.c.obs != nil {
 		obs = s.bindObservation(m, &r, len(body) < len(full))
 		obs.Probe = true
-		obs.PermCreated, obs.Envelope = s.c.inspectBind(s.d, m, &r)
+		obs.Envelope = s.c.inspectBind(s.d, m, &r)
 	}
 	if salt {
 		s.c.emit(model.ServerEvent{DC: s.d.id, Kind: model.SrvProbe, KeyID: m.key.id, KeyKind: model.Temporary, PermID: perm,

@@ -86,11 +86,13 @@ func (s *serverConn) dispatch(m inMsg) error {
 		if err := r.Decode(b); err != nil {
 			return fmt.Errorf("%w: destroy_session: %v", errMalformed, err)
 		}
+		// Answered as a message of its own, not in rpc_result: mtcute,
+		// Telethon and tdlib read destroy_session_ok/none that way.
 		var res bin.Encoder = &mt.DestroySessionNone{SessionID: r.SessionID}
 		if s.c.destroySession(m.key, r.SessionID) {
 			res = &mt.DestroySessionOk{SessionID: r.SessionID}
 		}
-		return s.result(m, res)
+		return s.send(m.key, m.sess, true, res)
 	case mt.RPCDropAnswerRequestTypeID:
 		return s.result(m, &mt.RPCAnswerUnknown{})
 	}
@@ -192,6 +194,8 @@ func (s *serverConn) send(k *authKey, sess *session, contentRelated bool, msg bi
 	if contentRelated {
 		typ = proto.MessageServerResponse
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.c.mu.Lock()
 	seq := sess.nextSeq(contentRelated)
 	s.c.mu.Unlock()

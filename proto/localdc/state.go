@@ -22,14 +22,18 @@ type stateFile struct {
 	NextUserID int64       `json:"next_user_id"`
 	Users      []*user     `json:"users"`
 	PermKeys   []permState `json:"perm_keys"`
+	// Authorizations are the accounts' sessions; each logged-in key
+	// names its own by AuthHash.
+	Authorizations []*authorization `json:"authorizations,omitempty"`
 }
 
 type permState struct {
-	DC      int       `json:"dc"`
-	Key     []byte    `json:"auth_key"` // 256 bytes; the file is 0600
-	Created time.Time `json:"created"`
-	UserID  int64     `json:"user_id,omitempty"`
-	Salt    int64     `json:"salt"`
+	DC       int       `json:"dc"`
+	Key      []byte    `json:"auth_key"` // 256 bytes; the file is 0600
+	Created  time.Time `json:"created"`
+	UserID   int64     `json:"user_id,omitempty"`
+	Salt     int64     `json:"salt"`
+	AuthHash int64     `json:"auth_hash,omitempty"`
 }
 
 const stateVersion = 1
@@ -94,12 +98,13 @@ func (c *Cluster) loadState() error {
 		copy(key[:], p.Key)
 		ak := key.WithID()
 		id := model.KeyID(ak.IntID())
-		uid := p.UserID
+		uid, hash := p.UserID, p.AuthHash
 		if _, ok := c.users[uid]; !ok {
-			uid = 0
+			uid, hash = 0, 0
 		}
-		d.keys[id] = &authKey{key: ak, id: id, kind: model.Permanent, dc: d.id, created: p.Created, salt: p.Salt, userID: uid}
+		d.keys[id] = &authKey{key: ak, id: id, kind: model.Permanent, dc: d.id, created: p.Created, salt: p.Salt, userID: uid, authHash: hash}
 	}
+	c.restoreAuthorizationsLocked(st.Authorizations)
 	return nil
 }
 
@@ -115,7 +120,7 @@ func (c *Cluster) saveStateLocked() {
 	if c.cfg.StatePath == "" {
 		return
 	}
-	st := stateFile{Version: stateVersion, NextUserID: c.nextUID}
+	st := stateFile{Version: stateVersion, NextUserID: c.nextUID, Authorizations: c.savedAuthorizationsLocked()}
 	for _, u := range c.users {
 		st.Users = append(st.Users, u)
 	}
@@ -123,7 +128,11 @@ func (c *Cluster) saveStateLocked() {
 	for _, d := range c.dcs {
 		for _, k := range d.keys {
 			if k.kind == model.Permanent {
-				st.PermKeys = append(st.PermKeys, permState{DC: d.id, Key: k.key.Value[:], Created: k.created, UserID: k.userID, Salt: k.salt})
+				p := permState{DC: d.id, Key: k.key.Value[:], Created: k.created, UserID: k.userID, Salt: k.salt}
+				if k.userID != 0 {
+					p.AuthHash = k.authHash
+				}
+				st.PermKeys = append(st.PermKeys, p)
 			}
 		}
 	}

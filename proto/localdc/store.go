@@ -19,8 +19,11 @@ type authKey struct {
 	created time.Time
 	salt    int64
 
-	// Permanent keys only: the user this key is logged in as, 0 if none.
-	userID int64
+	// Permanent keys only: the user this key is logged in as, 0 if none,
+	// and the session (authorization) it belongs to: set while logged in,
+	// and while a login waits for its 2FA password.
+	userID   int64
+	authHash int64
 
 	// Temporary keys only.
 	requested time.Duration // expires_in as the client asked
@@ -29,6 +32,8 @@ type authKey struct {
 	boundAt   time.Time
 
 	sessions map[int64]*session
+	// client is what the key's latest connection said in initConnection.
+	client *connClient
 }
 
 func (k *authKey) bound() bool { return k.kind == model.Temporary && k.permID != 0 }
@@ -53,16 +58,13 @@ type user struct {
 	Bot       bool   `json:"bot,omitempty"` // logged in by bot token; no phone
 }
 
-func (u *user) model() model.User {
-	return model.User{ID: u.ID, Phone: u.Phone, FirstName: u.FirstName, LastName: u.LastName}
-}
-
 // exportToken is a one-time auth.exportAuthorization result.
 type exportToken struct {
-	userID  int64
-	fromDC  int
-	toDC    int
-	expires time.Time
+	userID   int64
+	authHash int64 // the exporting session, which the imported key joins
+	fromDC   int
+	toDC     int
+	expires  time.Time
 }
 
 // exportTTL is how long exported authorization bytes stay importable.

@@ -51,13 +51,17 @@ type frameConn struct {
 	r          io.Reader
 	w          io.Writer
 	maxFrame   int
-	fullSeq    uint32 // full transport: the seq_no the next client frame must carry
+	fullSeq    uint32     // full transport: the seq_no the next client frame must carry
+	wmu        sync.Mutex // one frame at a time: the DC may push on a connection
 }
 
+// Framing errors: the peer sent something no client of any transport
+// sends. Each closes the connection.
 var (
 	errFrameTooBig = errors.New("frame too big")
 	errFrameShort  = errors.New("frame too short")
 	errFrameCheck  = errors.New("frame check failed")
+	errTransport   = errors.New("unknown transport")
 )
 
 // detectTransport tells the codec from the first bytes a client sends, as
@@ -117,7 +121,7 @@ func detectTransport(rw io.ReadWriter, maxFrame int) (*frameConn, error) {
 	case codec.PaddedIntermediateClientStart:
 		fc.set(transportPadded)
 	default:
-		return nil, fmt.Errorf("obfuscated2: unknown protocol tag %x", md.Protocol)
+		return nil, fmt.Errorf("%w: obfuscated2 header names protocol tag %x", errTransport, md.Protocol)
 	}
 	return fc, nil
 }
@@ -186,7 +190,7 @@ func (f *frameConn) ReadFrame() (*bin.Buffer, error) {
 		n = int(total - fullOverhead)
 	}
 	if n > f.maxFrame {
-		return nil, fmt.Errorf("%w: %d bytes", errFrameTooBig, n)
+		return nil, fmt.Errorf("%w: %d bytes, over the %d-byte bound", errFrameTooBig, n, f.maxFrame)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: empty frame", errFrameShort)
@@ -257,7 +261,11 @@ func readGrowing(r io.Reader, b *bin.Buffer, n int) error {
 }
 
 // Write sends one frame.
-func (f *frameConn) Write(b *bin.Buffer) error { return f.codec.Write(f.w, b) }
+func (f *frameConn) Write(b *bin.Buffer) error {
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	return f.codec.Write(f.w, b)
+}
 
 // writeTransportError sends a transport error: -code as a bare int32 frame.
 func (f *frameConn) writeTransportError(code int32) error {

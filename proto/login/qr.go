@@ -17,6 +17,9 @@ type QR struct {
 	// URL is the tg://login?token=... link to draw as a QR code; "" once
 	// Done.
 	URL string
+	// Token is the login token the URL carries, for a logged-in session
+	// of one's own to accept directly (a fork); nil once Done.
+	Token []byte
 	// Expires is when the token stops working, in local time. Ask again
 	// (PollQR) then, or sooner after the user says they scanned it.
 	Expires time.Time
@@ -63,7 +66,7 @@ func (f *Flow) PollQR(ctx context.Context, exceptIDs ...int64) (QR, error) {
 		case *tg.AuthLoginToken:
 			// expires is server time; the form counts down in local time.
 			exp := time.Unix(int64(t.Expires), 0).Add(-f.cfg.Offset)
-			return QR{URL: LoginURL(t.Token), Expires: exp}, nil
+			return QR{URL: LoginURL(t.Token), Token: t.Token, Expires: exp}, nil
 		case *tg.AuthLoginTokenSuccess:
 			a, ok := t.Authorization.(*tg.AuthAuthorization)
 			if !ok {

@@ -14,6 +14,7 @@ const (
 	SymLive    = "●"
 	SymEnded   = "○"
 	SymPending = "…"
+	SymNone    = "–" // not seen: a verdict no run put the client to
 )
 
 // Styles is the UI's whole palette.
