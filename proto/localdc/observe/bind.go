@@ -44,6 +44,20 @@ type Bind struct {
 // Bind records a bind on cn.
 func (o *Observer) Bind(at time.Time, cn Conn, b Bind) {
 	cl := o.callClient(at, cn, b.Temp)
+	if pk := o.keys[b.Perm]; pk != nil && pk.kind == model.Permanent && pk.ended != "" {
+		// The DC lost the permanent key the bind names (a restart), and
+		// the client came back under a new temporary key: the bind is
+		// still that key's client's, and its age is still known here.
+		// Without this a client that binds before it names itself (as
+		// tdesktop and tgpfs do) would be a stranger whose refused bind
+		// nobody answers.
+		if pk.c != nil {
+			cl = o.merge(cl, pk.c)
+		}
+		if b.PermCreated.IsZero() {
+			b.PermCreated = pk.created
+		}
+	}
 	cl.counts.Calls++
 	if b.Outcome == BindRefused {
 		cl.counts.RPCErrors++
