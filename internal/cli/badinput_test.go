@@ -312,34 +312,42 @@ func TestBadInput(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := tree(t, dir)
 			code, stdout, stderr := runBounded(t, tc.args, tc.env)
-			if code != ExitUsage {
-				t.Errorf("exit %d, want %d; stderr %q", code, ExitUsage, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout %q, want nothing", stdout)
-			}
-			line, ok := strings.CutSuffix(stderr, "\n")
-			if !ok || strings.Contains(line, "\n") {
-				t.Fatalf("stderr %q: want exactly one line", stderr)
-			}
-			if len(line) > maxLine {
-				t.Errorf("stderr line is %d bytes, want at most %d", len(line), maxLine)
-			}
-			if strings.ContainsFunc(line, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-				t.Errorf("stderr %q has control characters", line)
-			}
-			if !strings.Contains(line, tc.want) {
-				t.Errorf("stderr %q lacks %q", line, tc.want)
-			}
-			for _, s := range tc.secret {
-				if strings.Contains(line, s) {
-					t.Errorf("stderr %q shows the secret %q", line, s)
-				}
-			}
+			checkRefused(t, tc, code, stdout, stderr)
 			if after := tree(t, dir); fmt.Sprint(after) != fmt.Sprint(before) {
 				t.Errorf("the disk changed:\nbefore %v\nafter  %v", before, after)
 			}
 		})
+	}
+}
+
+// checkRefused checks a refused command line's outcome: exit 2, nothing on
+// stdout, exactly one bounded line on stderr without control characters
+// that names what is wrong and shows no secret.
+func checkRefused(t *testing.T, tc badCase, code int, stdout, stderr string) {
+	t.Helper()
+	if code != ExitUsage {
+		t.Errorf("exit %d, want %d; stderr %q", code, ExitUsage, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+	line, ok := strings.CutSuffix(stderr, "\n")
+	if !ok || strings.Contains(line, "\n") {
+		t.Fatalf("stderr %q: want exactly one line", stderr)
+	}
+	if len(line) > maxLine {
+		t.Errorf("stderr line is %d bytes, want at most %d", len(line), maxLine)
+	}
+	if strings.ContainsFunc(line, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		t.Errorf("stderr %q has control characters", line)
+	}
+	if !strings.Contains(line, tc.want) {
+		t.Errorf("stderr %q lacks %q", line, tc.want)
+	}
+	for _, s := range tc.secret {
+		if strings.Contains(line, s) {
+			t.Errorf("stderr %q shows the secret %q", line, s)
+		}
 	}
 }
 

@@ -55,6 +55,7 @@ func NewRoot(stdio *IO) *cobra.Command {
 	root.AddCommand(
 		newAuditCmd(stdio),
 		newDCCmd(stdio),
+		newConformCmd(stdio),
 		newCatalogCmd(stdio),
 		newInspectCmd(stdio),
 		newConvertCmd(stdio),
