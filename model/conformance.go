@@ -135,6 +135,24 @@ func (r ConformanceReport) Failed() bool {
 	return false
 }
 
+// Worst is the result of the verdict over every client: fail when one
+// failed it, ok when one kept it and none failed, else not seen. A run of
+// `tgpfs conform` shows this in its cell of the matrix.
+func (r ConformanceReport) Worst(name VerdictName) VerdictResult {
+	out := ResultNotSeen
+	for _, c := range r.Clients {
+		v, ok := c.Verdict(name)
+		switch {
+		case !ok:
+		case v.Result == ResultFail:
+			return ResultFail
+		case v.Result == ResultOK:
+			out = ResultOK
+		}
+	}
+	return out
+}
+
 // ClientReport is one client: what it said it is, its keys, its verdicts.
 type ClientReport struct {
 	// ID numbers the client within one DC run; it is not on the wire.

@@ -152,3 +152,25 @@ func TestClientIdentityString(t *testing.T) {
 		t.Errorf("identity: %q", got)
 	}
 }
+
+// Worst over a report's clients: one fail makes the cell fail, one ok
+// without a fail makes it ok, a verdict nobody has is not seen.
+func TestReportWorst(t *testing.T) {
+	client := func(r VerdictResult) ClientReport {
+		return ClientReport{Verdicts: []ClientVerdict{{Name: VerdictUsesPFS, Result: r}}}
+	}
+	for _, tc := range []struct {
+		clients []ClientReport
+		want    VerdictResult
+	}{
+		{nil, ResultNotSeen},
+		{[]ClientReport{{}}, ResultNotSeen},
+		{[]ClientReport{client(ResultNotSeen)}, ResultNotSeen},
+		{[]ClientReport{client(ResultNotSeen), client(ResultOK)}, ResultOK},
+		{[]ClientReport{client(ResultOK), client(ResultFail), client(ResultOK)}, ResultFail},
+	} {
+		if got := (ConformanceReport{Clients: tc.clients}).Worst(VerdictUsesPFS); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.clients, got, tc.want)
+		}
+	}
+}

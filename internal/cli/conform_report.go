@@ -44,22 +44,6 @@ func (o *conformOutput) judge() string {
 	return strings.Join(parts, "; ")
 }
 
-// cell is one run's result on one verdict: the worst of its clients'.
-func cell(r conformResult, name model.VerdictName) model.VerdictResult {
-	out := model.ResultNotSeen
-	for _, c := range r.Report.Clients {
-		v, ok := c.Verdict(name)
-		switch {
-		case !ok:
-		case v.Result == model.ResultFail:
-			return model.ResultFail
-		case v.Result == model.ResultOK:
-			out = model.ResultOK
-		}
-	}
-	return out
-}
-
 // cellText is a result as the matrix shows it, readable without colour.
 func cellText(v model.VerdictResult) string {
 	switch v {
@@ -100,7 +84,7 @@ func (o conformOutput) write(w io.Writer, asJSON bool, command string) error {
 	for _, v := range model.VerdictCatalog() {
 		fmt.Fprintf(&b, "%-*s", width+2, v.Name)
 		for _, r := range o.Runs {
-			fmt.Fprintf(&b, "%-6s", cellText(cell(r, v.Name)))
+			fmt.Fprintf(&b, "%-6s", cellText(r.Report.Worst(v.Name)))
 		}
 		b.WriteString("\n")
 	}

@@ -204,7 +204,7 @@ func TestConformFailingClient(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("--json stdout is not one document: %v\n%s", err, out)
 	}
-	if code != ExitFailure || doc.OK || len(doc.Runs) != 1 || cell(doc.Runs[0], model.VerdictUsesPFS) != model.ResultFail {
+	if code != ExitFailure || doc.OK || len(doc.Runs) != 1 || doc.Runs[0].Report.Worst(model.VerdictUsesPFS) != model.ResultFail {
 		t.Fatalf("exit %d, ok %v, runs %+v", code, doc.OK, doc.Runs)
 	}
 }
