@@ -4,7 +4,7 @@
 // every interop script does. The suite in ../ runs it; by hand:
 //
 //	tgpfs dc -v --pubkey-out dc.pub    # prints dc 1 host:port …
-//	gotdclient --dcs 1=127.0.0.1:p1,2=…,3=… --pubkey dc.pub --transport intermediate --scenario flow [--pfs]
+//	gotdclient --dcs 1=127.0.0.1:p1,2=…,3=… --pubkey dc.pub --transport intermediate --scenario flow|pfs|session [--pfs] [--seconds 20s]
 //
 // Transports: gotd's four codecs (intermediate, abridged, padded, full) and
 // Obfuscated2 around the three that allow it. gotd has websocket too, which
@@ -48,6 +48,7 @@ type options struct {
 	scenario  string
 	pfs       bool
 	ttl       time.Duration
+	seconds   time.Duration
 	name      string
 }
 
@@ -63,6 +64,8 @@ func main() {
 		flow(o, r)
 	case "pfs":
 		pfs(o, r)
+	case "session":
+		session(o, r)
 	}
 }
 
@@ -72,7 +75,8 @@ func parseFlags() (options, error) {
 	flag.StringVar(&dcsArg, "dcs", "", "1=host:port,2=host:port,…")
 	flag.StringVar(&pubkey, "pubkey", "", "the DC's RSA public key (PEM)")
 	flag.StringVar(&o.transport, "transport", "intermediate", "transport")
-	flag.StringVar(&o.scenario, "scenario", "flow", "flow or pfs")
+	flag.StringVar(&o.scenario, "scenario", "flow", "flow, pfs or session")
+	flag.DurationVar(&o.seconds, "seconds", 20*time.Second, "how long the session scenario makes calls")
 	flag.BoolVar(&o.pfs, "pfs", false, "EnablePFS")
 	ttl := flag.Int("ttl", 0, "the DC's --max-ttl in seconds (pfs scenario)")
 	flag.Parse()
@@ -102,8 +106,8 @@ func parseFlags() (options, error) {
 	if _, _, err := protocol(o.transport); err != nil {
 		return o, err
 	}
-	if o.scenario != "flow" && o.scenario != "pfs" {
-		return o, fmt.Errorf("--scenario %q: want flow or pfs", o.scenario)
+	if o.scenario != "flow" && o.scenario != "pfs" && o.scenario != "session" {
+		return o, fmt.Errorf("--scenario %q: want flow, pfs or session", o.scenario)
 	}
 	return o, nil
 }
@@ -257,6 +261,39 @@ func pfs(o options, r *reporter) {
 			return nil
 		}
 		r.ok("pfs-recover", fmt.Sprintf("help.getConfig after the DC forgot the key, in %s", time.Since(start).Round(time.Millisecond)))
+		return nil
+	})
+}
+
+// session is what `tgpfs conform` runs (interop/pfsmatrix): log in with
+// TGPFS_PHONE, then a call a second for --seconds. A failed login or call
+// does not end it: the DC judges the client's keys either way.
+func session(o options, r *reporter) {
+	run(o, r, []string{"handshake", "login", "calls"}, func(ctx context.Context, c *telegram.Client) error {
+		r.ok("handshake", fmt.Sprintf("connected to dc %d", homeDC))
+		phone := os.Getenv("TGPFS_PHONE")
+		if phone == "" {
+			phone = homePhone
+		}
+		if self, how, err := login(ctx, c, phone); err != nil {
+			r.fail("login", err)
+		} else {
+			r.ok("login", fmt.Sprintf("%s user %d", how, self.ID))
+		}
+		ok, failed := 0, 0
+		var last error
+		for end := time.Now().Add(o.seconds); time.Now().Before(end); time.Sleep(time.Second) {
+			if _, err := withTimeout(ctx, func(ctx context.Context) (*tg.Config, error) { return c.API().HelpGetConfig(ctx) }); err != nil {
+				failed, last = failed+1, err
+				continue
+			}
+			ok++
+		}
+		detail := fmt.Sprintf("%d calls answered, %d failed", ok, failed)
+		if last != nil {
+			detail += fmt.Sprintf(" (last: %v)", last)
+		}
+		r.emit("calls", ok > 0, detail)
 		return nil
 	})
 }

@@ -18,6 +18,10 @@ const API_HASH = '344583e45741c457fe1862106095a5eb'
 
 const FLOW_STEPS = ['handshake', 'help.getConfig', 'login', 'authorized', 'export-import', 'logout', 'phone-migrate']
 const PFS_STEPS = ['pfs-bind', 'pfs-recover']
+// session: what `tgpfs conform` runs (interop/pfsmatrix): connect, log in
+// with TGPFS_PHONE, a call a second for --seconds, then exit.
+const SESSION_STEPS = ['handshake', 'login', 'calls']
+const SESSION_SECONDS = 20
 
 function codeFor(phone) {
   return phone[5].repeat(5)
@@ -31,7 +35,7 @@ function quietStdout() {
 }
 
 function parseArgs(argv) {
-  const o = { transport: '', scenario: 'flow', pfs: false, ttl: 0, dcs: {}, pubkey: '' }
+  const o = { transport: '', scenario: 'flow', pfs: false, ttl: 0, seconds: SESSION_SECONDS, dcs: {}, pubkey: '' }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => {
@@ -51,12 +55,14 @@ function parseArgs(argv) {
       case '--transport': o.transport = next(); break
       case '--scenario': o.scenario = next(); break
       case '--ttl': o.ttl = Number(next()); break
+      case '--seconds': o.seconds = Number(next()); break
       case '--pfs': o.pfs = true; break
       default: usage(`unknown argument ${a}`)
     }
   }
   if (!o.dcs[HOME_DC] || !o.pubkey) usage('--dcs and --pubkey are required')
-  if (o.scenario !== 'flow' && o.scenario !== 'pfs') usage(`--scenario ${o.scenario}: want flow or pfs`)
+  if (!['flow', 'pfs', 'session'].includes(o.scenario)) usage(`--scenario ${o.scenario}: want flow, pfs or session`)
+  if (!(o.seconds > 0)) usage(`--seconds ${o.seconds}: want a positive number`)
   return o
 }
 
@@ -108,7 +114,33 @@ function withTimeout(promise, what, ms = STEP_TIMEOUT_MS) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// sessionPhone is the phone a session logs in with: TGPFS_PHONE (set by
+// tgpfs conform) or the home DC's test phone.
+const sessionPhone = () => process.env.TGPFS_PHONE || HOME_PHONE
+
+// callFor makes one call a second for seconds, each bounded, and reports
+// the step 'calls'. A failed call does not end the loop: the client's own
+// recovery is what the DC is judging.
+async function callFor(r, seconds, call) {
+  const end = Date.now() + seconds * 1000
+  let ok = 0
+  let failed = 0
+  let last
+  while (Date.now() < end) {
+    try {
+      await withTimeout(call(), 'call')
+      ok++
+    } catch (e) {
+      failed++
+      last = e
+    }
+    await sleep(1000)
+  }
+  if (ok > 0) r.ok('calls', `${ok} calls answered, ${failed} failed` + (last ? ` (last: ${describe(last)})` : ''))
+  else r.fail('calls', last || 'no call made')
+}
+
 module.exports = {
-  HOME_DC, HOME_PHONE, MOVED_PHONE, EXPORT_DC, API_ID, API_HASH, FLOW_STEPS, PFS_STEPS,
-  codeFor, quietStdout, parseArgs, usage, Reporter, describe, withTimeout, sleep,
+  HOME_DC, HOME_PHONE, MOVED_PHONE, EXPORT_DC, API_ID, API_HASH, FLOW_STEPS, PFS_STEPS, SESSION_STEPS,
+  codeFor, quietStdout, parseArgs, usage, Reporter, describe, withTimeout, sleep, sessionPhone, callFor,
 }

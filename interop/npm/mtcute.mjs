@@ -2,7 +2,7 @@
 // drives the unmodified client against `tgpfs dc`, given only the DCs'
 // addresses and the RSA public key, and prints one JSON line per step.
 //
-//   node mtcute.mjs --dcs 1=h:p,2=h:p,3=h:p --pubkey dc.pub --transport intermediate --scenario flow [--pfs] [--ttl 5]
+//   node mtcute.mjs --dcs 1=h:p,2=h:p,3=h:p --pubkey dc.pub --transport intermediate --scenario flow|pfs|session [--pfs] [--ttl 5] [--seconds 20]
 //
 // Transports: mtcute's IntermediatePacketCodec (its default),
 // PaddedIntermediatePacketCodec, and ObfuscatedPacketCodec around each.
@@ -182,13 +182,37 @@ async function pfs(o, r) {
   }
 }
 
+// session: what tgpfs conform runs. The login may fail (the DC judges
+// the keys either way); the calls go on for --seconds.
+async function session(o, r) {
+  const client = newClient(o)
+  try {
+    await c.withTimeout(client.connect(), 'connect')
+    r.ok('handshake', `connected to dc ${c.HOME_DC}`)
+    try {
+      const { me, how } = await c.withTimeout(login(client, c.sessionPhone()), 'login')
+      r.ok('login', `${how} user ${me.id}`)
+    } catch (e) {
+      r.fail('login', e)
+    }
+    await c.callFor(r, o.seconds, () => client.call({ _: 'help.getConfig' }))
+  } catch (e) {
+    r.fail('handshake', e)
+  } finally {
+    r.notRun(c.SESSION_STEPS, 'an earlier step failed')
+    await c.withTimeout(client.disconnect(), 'disconnect', 5000).catch(() => {})
+  }
+}
+
+const scenarios = { flow, pfs, session }
+
 async function main() {
   c.quietStdout()
   const o = c.parseArgs(process.argv.slice(2))
   if (!codecs[o.transport]) c.usage(`--transport ${o.transport}: want one of ${Object.keys(codecs)}`)
   const r = new c.Reporter(o.pfs ? 'mtcute-pfs' : 'mtcute', o.transport)
   await addKey(o.pubkey)
-  await (o.scenario === 'pfs' ? pfs(o, r) : flow(o, r))
+  await scenarios[o.scenario](o, r)
 }
 
 main().then(() => process.exit(0), (e) => {
