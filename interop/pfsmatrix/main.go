@@ -224,6 +224,7 @@ func render(list []client, results []outcome, at time.Time) string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(failures(list, results))
 	var notes []string
 	for i, r := range results {
 		switch {
@@ -235,10 +236,46 @@ func render(list []client, results []outcome, at time.Time) string {
 	}
 	fmt.Fprintf(&b, "\nMade by `go run ./interop/pfsmatrix` on %s.", at.UTC().Format("2006-01-02"))
 	for _, n := range notes {
-		b.WriteString(" " + strings.ReplaceAll(n, "|", `\|`))
+		b.WriteString(" " + mdEscape(n))
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// maxDetail bounds a failure's detail in the list under the table.
+const maxDetail = 240
+
+// failures lists each failed verdict's detail, once per client and
+// verdict (the first run that failed it), under the table.
+func failures(list []client, results []outcome) string {
+	var b strings.Builder
+	for i, r := range results {
+		seen := map[model.VerdictName]bool{}
+		for _, run := range r.runs {
+			for _, c := range run.Report.Clients {
+				for _, v := range c.Verdicts {
+					if v.Result != model.ResultFail || seen[v.Name] {
+						continue
+					}
+					seen[v.Name] = true
+					d := v.Detail
+					if len(d) > maxDetail {
+						d = d[:maxDetail] + "…"
+					}
+					fmt.Fprintf(&b, "- %s, `%s` (%s): %s\n", list[i].name, v.Name, run.Scenario, mdEscape(d))
+				}
+			}
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\nWhy each fail failed (the first run's detail):\n\n" + b.String()
+}
+
+// mdEscape keeps a client's text from making markdown of its own.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "`", "'", "*", `\*`, "_", `\_`, "<", "&lt;", "\n", " ").Replace(s)
 }
 
 func reached(r outcome) string {
@@ -273,6 +310,8 @@ func verdictCell(r outcome, name model.VerdictName) string {
 		}
 	}
 	switch {
+	case len(failed) > 0 && len(failed) == len(r.runs):
+		return "**FAIL** (every run)"
 	case len(failed) > 0:
 		return "**FAIL** (" + strings.Join(failed, ", ") + ")"
 	case len(kept) == len(r.runs):

@@ -25,6 +25,7 @@ func TestVerdictCell(t *testing.T) {
 		{"skipped", outcome{skipped: "node is not installed"}, ""},
 		{"every run", outcome{runs: []run{{Scenario: "plain", Report: report(model.ResultOK)}, {Scenario: "salt-on-bind", Report: report(model.ResultOK)}}}, "ok (every run)"},
 		{"some runs", outcome{runs: []run{{Scenario: "plain", Report: report(model.ResultNotSeen)}, {Scenario: "reject-first-bind", Report: report(model.ResultOK)}}}, "ok (reject-first-bind)"},
+		{"failed everywhere", outcome{runs: []run{{Scenario: "plain", Report: report(model.ResultFail)}, {Scenario: "salt-on-bind", Report: report(model.ResultFail)}}}, "**FAIL** (every run)"},
 		{"a fail wins", outcome{runs: []run{{Scenario: "plain", Report: report(model.ResultOK)}, {Scenario: "restart-after=5s", Report: report(model.ResultOK, model.ResultFail)}}}, "**FAIL** (restart-after=5s)"},
 		{"no client", outcome{runs: []run{{Scenario: "plain"}}}, "not seen"},
 	} {
@@ -38,8 +39,10 @@ func TestVerdictCell(t *testing.T) {
 // client was skipped and why.
 func TestRender(t *testing.T) {
 	list := []client{{name: "gotd"}, {name: "GramJS"}}
+	failed := report(model.ResultFail)
+	failed.Clients[0].Verdicts[0].Detail = "every call | under *the* permanent key"
 	results := []outcome{
-		{runs: []run{{Scenario: "plain", Report: report(model.ResultFail)}, {Scenario: "salt-on-bind"}}},
+		{runs: []run{{Scenario: "plain", Report: failed}, {Scenario: "salt-on-bind"}}},
 		{skipped: "node is not installed"},
 	}
 	out := render(list, results, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
@@ -49,6 +52,7 @@ func TestRender(t *testing.T) {
 		"| `uses_pfs` | **FAIL** (plain) |  |\n",
 		"| `bind_after_bad_server_salt` | not seen |  |\n",
 		"on 2026-12-01. GramJS skipped: node is not installed.\n",
+		"- gotd, `uses_pfs` (plain): every call \\| under \\*the\\* permanent key\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
