@@ -211,15 +211,7 @@ func contains(list []string, s string) bool {
 // where a missing client is a failure. Under CI's plain `go test ./...` it
 // skips: CI runs the suite from interop/ci.sh, after installing the clients.
 func runClient(t *testing.T, c client) {
-	if os.Getenv("CI") != "" && os.Getenv("TGPFS_INTEROP_REQUIRE") == "" {
-		t.Skip("CI runs the interop suite once, from interop/ci.sh (with every client installed)")
-	}
-	if why := c.missing(); why != "" {
-		if os.Getenv("TGPFS_INTEROP_REQUIRE") != "" {
-			t.Fatalf("%s: %s (TGPFS_INTEROP_REQUIRE is set)", c.name, why)
-		}
-		t.Skipf("%s: %s", c.name, why)
-	}
+	needClient(t, c)
 	dcBinary(t) // built once, before the parallel runs
 	scenarios := []scenario{flowScenario}
 	if c.pfs {
@@ -232,6 +224,21 @@ func runClient(t *testing.T, c client) {
 				t.Run(sc.name, func(t *testing.T) { runScenario(t, c, tr, sc) })
 			}
 		})
+	}
+}
+
+// needClient skips (or under TGPFS_INTEROP_REQUIRE fails) a test of a
+// client this machine does not have, and skips under CI's plain go test.
+func needClient(t *testing.T, c client) {
+	t.Helper()
+	if os.Getenv("CI") != "" && os.Getenv("TGPFS_INTEROP_REQUIRE") == "" {
+		t.Skip("CI runs the interop suite once, from interop/ci.sh (with every client installed)")
+	}
+	if why := c.missing(); why != "" {
+		if os.Getenv("TGPFS_INTEROP_REQUIRE") != "" {
+			t.Fatalf("%s: %s (TGPFS_INTEROP_REQUIRE is set)", c.name, why)
+		}
+		t.Skipf("%s: %s", c.name, why)
 	}
 }
 

@@ -166,13 +166,24 @@ func run1(readme string, dry bool, only string, parallel int, scenarios []string
 		fmt.Print(table)
 		return nil
 	}
-	head, rest, _ := bytes.Cut(text, []byte(begin))
-	_, tail, _ := bytes.Cut(rest, []byte(end))
-	out := append(append(append(head, begin+"\n"...), table...), append([]byte(end), tail...)...)
-	if err := os.WriteFile(readme+".tmp", out, 0o644); err != nil {
+	if err := os.WriteFile(readme+".tmp", splice(text, table), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(readme+".tmp", readme)
+}
+
+// splice puts table between the markers of text, in a new slice (the
+// parts of text must not be appended to: they share its array).
+func splice(text []byte, table string) []byte {
+	head, rest, _ := bytes.Cut(text, []byte(begin))
+	_, tail, _ := bytes.Cut(rest, []byte(end))
+	var b bytes.Buffer
+	b.Write(head)
+	b.WriteString(begin + "\n")
+	b.WriteString(table)
+	b.WriteString(end)
+	b.Write(tail)
+	return b.Bytes()
 }
 
 // judge runs tgpfs conform --json over one client.

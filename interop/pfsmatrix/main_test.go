@@ -62,3 +62,13 @@ func TestRender(t *testing.T) {
 		t.Errorf("%d verdict rows, want %d", rows, len(model.VerdictCatalog()))
 	}
 }
+
+// The text around the markers stays as it was; what was between them goes.
+func TestSplice(t *testing.T) {
+	text := []byte("# a\n\n" + begin + "\nold table\n" + end + "\n\n## b\nmore text after it\n")
+	got := string(splice(text, "| new |\n"))
+	want := "# a\n\n" + begin + "\n| new |\n" + end + "\n\n## b\nmore text after it\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
