@@ -64,12 +64,8 @@ var (
 // rows is the table, in order.
 var rows = []row{
 	{
-		What:     "Rotation (new connection, temp-key exchange, bind) against the local DC",
-		Measures: "wall time per rotation",
-		Bench:    protoRotate,
-		Result: func(l *lookup) string {
-			return versus(l, "BenchmarkRotate/tgpfs", "BenchmarkRotate/gotd", "gotd's `mtproto.Conn` with `EnablePFS`")
-		},
+		What: "Rotation (new connection, temp-key exchange, bind) against the local DC", Measures: "wall time per rotation", Bench: protoRotate,
+		Result: versus("BenchmarkRotate/tgpfs", "BenchmarkRotate/gotd", "gotd's `mtproto.Conn` with `EnablePFS`"),
 	},
 	{
 		What:     "Client CPU per rotation (DC in a child process)",
@@ -96,30 +92,16 @@ var rows = []row{
 		},
 	},
 	{
-		What:     "Connect with PFS from a stored permanent key (temp key + bind + help.getConfig)",
-		Measures: "wall time per connect",
-		Bench:    perfConnect,
-		Result: func(l *lookup) string {
-			return versus(l, "BenchmarkPFSConnect/client=tgpfs", "BenchmarkPFSConnect/client=gotd", "gotd `telegram.Client` with PFS")
-		},
+		What: "Connect with PFS from a stored permanent key (temp key + bind + help.getConfig)", Measures: "wall time per connect", Bench: perfConnect,
+		Result: versus("BenchmarkPFSConnect/client=tgpfs", "BenchmarkPFSConnect/client=gotd", "gotd `telegram.Client` with PFS"),
 	},
 	{
-		What:     "Local DC vs gotd `tgtest`, permanent keys, gotd's client",
-		Measures: "wall-time throughput, rounds paired (one run)",
-		Bench:    perfRatio,
-		Result: func(l *lookup) string {
-			ratio, ours := handshakeRatio(l, "gotd")
-			return fmt.Sprintf("ours/tgtest **%s** (gotd's per-handshake prime check dominates: %s handshakes/s)", ratio, ours)
-		},
+		What: "Local DC vs gotd `tgtest`, permanent keys, gotd's client", Measures: pairedRounds, Bench: perfRatio,
+		Result: handshakeRatio("gotd", "ours/tgtest **%s** (gotd's per-handshake prime check dominates: %s handshakes/s)"),
 	},
 	{
-		What:     "Same with tgpfs's client",
-		Measures: "wall-time throughput, rounds paired (one run)",
-		Bench:    perfRatio,
-		Result: func(l *lookup) string {
-			ratio, ours := handshakeRatio(l, "tgpfs")
-			return fmt.Sprintf("ours/tgtest **%s**; local DC %s handshakes/s", ratio, ours)
-		},
+		What: "Same with tgpfs's client", Measures: pairedRounds, Bench: perfRatio,
+		Result: handshakeRatio("tgpfs", "ours/tgtest **%s**; local DC %s handshakes/s"),
 	},
 	{
 		What:     "Session decode vs gotd's readers",
@@ -160,27 +142,32 @@ var rows = []row{
 }
 
 // versus sets tgpfs's wall time per op against gotd's doing the same.
-func versus(l *lookup, ours, gotd, gotdIs string) string {
-	o, g := l.get(ours, "ns/op"), l.get(gotd, "ns/op")
-	return fmt.Sprintf("tgpfs %s vs %s %s: **%s faster**", dur(o), gotdIs, dur(g), times(g/o))
+func versus(ours, gotd, gotdIs string) func(*lookup) string {
+	return func(l *lookup) string {
+		o, g := l.get(ours, "ns/op"), l.get(gotd, "ns/op")
+		return fmt.Sprintf("tgpfs %s vs %s %s: **%s faster**", dur(o), gotdIs, dur(g), times(g/o))
+	}
 }
 
+const pairedRounds = "wall-time throughput, rounds paired (one run)"
+
 // handshakeRatio reads BenchmarkHandshakeRatio for one client at every
-// client count it ran with: the ratios ours/tgtest and the local DC's
-// handshakes/s, each joined with " / ".
-func handshakeRatio(l *lookup, client string) (ratio, ours string) {
-	const p = "BenchmarkHandshakeRatio/client="
-	counts := l.r.subs(l.pkg, p+client)
-	if len(counts) == 0 {
-		l.get(p+client+"/clients=1", "ratio-ours/tgtest") // reports what is missing
+// client count it ran with and fills format with the ratios ours/tgtest
+// and the local DC's handshakes/s, each list joined with " / ".
+func handshakeRatio(client, format string) func(*lookup) string {
+	return func(l *lookup) string {
+		p := "BenchmarkHandshakeRatio/client=" + client
+		counts := l.r.subs(l.pkg, p)
+		if len(counts) == 0 {
+			l.get(p+"/clients=1", "ratio-ours/tgtest") // reports what is missing
+		}
+		var rs, hs []string
+		for _, c := range counts {
+			rs = append(rs, fmt.Sprintf("%.2f", l.get(p+"/"+c, "ratio-ours/tgtest")))
+			hs = append(hs, fmt.Sprintf("%.1f", l.get(p+"/"+c, "localdc-handshakes/s")))
+		}
+		return fmt.Sprintf(format, strings.Join(rs, " / "), strings.Join(hs, " / "))
 	}
-	var rs, hs []string
-	for _, c := range counts {
-		name := p + client + "/" + c
-		rs = append(rs, fmt.Sprintf("%.2f", l.get(name, "ratio-ours/tgtest")))
-		hs = append(hs, fmt.Sprintf("%.1f", l.get(name, "localdc-handshakes/s")))
-	}
-	return strings.Join(rs, " / "), strings.Join(hs, " / ")
 }
 
 // formatNames are the session formats as the README names them.

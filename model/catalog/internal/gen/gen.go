@@ -350,9 +350,15 @@ func renderData(header string, layer int, version string, ms []method) ([]byte, 
 		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
-	out, err := format.Source(b.Bytes())
+	return gofmt("methods_gen.go", b.Bytes())
+}
+
+// gofmt formats a generated file, naming it when the generator wrote
+// something that does not parse.
+func gofmt(name string, src []byte) ([]byte, error) {
+	out, err := format.Source(src)
 	if err != nil {
-		return nil, fmt.Errorf("gofmt methods_gen.go: %w", err)
+		return nil, fmt.Errorf("gofmt %s: %w", name, err)
 	}
 	return out, nil
 }
@@ -408,9 +414,5 @@ func renderExamples(header string, ms []method) ([]byte, error) {
 		}
 		b.WriteString("}\n")
 	}
-	out, err := format.Source(b.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("gofmt examples_gen_test.go: %w", err)
-	}
-	return out, nil
+	return gofmt("examples_gen_test.go", b.Bytes())
 }

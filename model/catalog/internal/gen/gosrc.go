@@ -73,6 +73,27 @@ func readGoRequests(tgDir string) (map[string]*goRequest, error) {
 		}
 		return r, nil
 	}
+	// documented reads a doc comment that starts with a header line (Go
+	// name, TL name and constructor id in groups 1..3) naming name: the
+	// request it belongs to and the rest of the comment; nil when the
+	// comment has no such header.
+	documented := func(header *regexp.Regexp, name, text string) (*goRequest, doc, error) {
+		first, rest, _ := strings.Cut(text, "\n")
+		m := header.FindStringSubmatch(first)
+		if m == nil || m[1] != name {
+			return nil, doc{}, nil
+		}
+		id, err := parseID(m[3])
+		if err != nil {
+			return nil, doc{}, err
+		}
+		r, err := get(m[2], id)
+		if err != nil {
+			return nil, doc{}, err
+		}
+		d, err := parseDoc(rest)
+		return r, d, err
+	}
 	fset := token.NewFileSet()
 	for _, path := range files {
 		if strings.HasSuffix(path, "_slices_gen.go") {
@@ -94,27 +115,17 @@ func readGoRequests(tgDir string) (map[string]*goRequest, error) {
 						continue
 					}
 					st, ok := ts.Type.(*ast.StructType)
-					if !ok || d.Doc == nil {
+					if !ok || d.Doc == nil || !strings.HasSuffix(ts.Name.Name, "Request") {
 						continue
 					}
-					text := d.Doc.Text()
-					first, rest, _ := strings.Cut(text, "\n")
-					m := structHeader.FindStringSubmatch(first)
-					if m == nil || m[1] != ts.Name.Name || !strings.HasSuffix(ts.Name.Name, "Request") {
-						continue
-					}
-					id, err := parseID(m[3])
+					r, sdoc, err := documented(structHeader, ts.Name.Name, d.Doc.Text())
 					if err != nil {
 						return nil, fmt.Errorf("%s: %s: %w", path, ts.Name.Name, err)
 					}
-					r, err := get(m[2], id)
-					if err != nil {
-						return nil, err
+					if r == nil {
+						continue
 					}
-					r.Struct = ts.Name.Name
-					if r.StructDoc, err = parseDoc(rest); err != nil {
-						return nil, fmt.Errorf("%s: %s: %w", path, ts.Name.Name, err)
-					}
+					r.Struct, r.StructDoc = ts.Name.Name, sdoc
 					for _, fld := range st.Fields.List {
 						if len(fld.Names) != 1 {
 							return nil, fmt.Errorf("%s: %s: field list with %d names", path, ts.Name.Name, len(fld.Names))
@@ -132,23 +143,14 @@ func readGoRequests(tgDir string) (map[string]*goRequest, error) {
 				recv := receiver(d)
 				switch {
 				case recv == "Client" && d.Doc != nil:
-					first, rest, _ := strings.Cut(d.Doc.Text(), "\n")
-					m := methodHeader.FindStringSubmatch(first)
-					if m == nil || m[1] != d.Name.Name {
+					r, mdoc, err := documented(methodHeader, d.Name.Name, d.Doc.Text())
+					if err != nil {
+						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
+					}
+					if r == nil {
 						continue
 					}
-					id, err := parseID(m[3])
-					if err != nil {
-						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
-					}
-					r, err := get(m[2], id)
-					if err != nil {
-						return nil, err
-					}
-					r.Method = d.Name.Name
-					if r.MethodDoc, err = parseDoc(rest); err != nil {
-						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
-					}
+					r.Method, r.MethodDoc = d.Name.Name, mdoc
 					if err := readSignature(r, d.Type); err != nil {
 						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
 					}
