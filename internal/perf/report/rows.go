@@ -19,13 +19,16 @@ type bench struct {
 // dir is the package as a relative path for the command line.
 func (b bench) dir() string { return "./" + strings.TrimPrefix(b.Pkg, module+"/") + "/" }
 
-// args are go test's arguments for b; quick runs it once, with -short as
-// CI does (which leaves out the 64-client handshake rounds).
-func (b bench) args(quick bool) []string {
+// args are go test's arguments for b: quick runs it once; short passes
+// -short (which leaves out the 64-client handshake rounds), as CI does.
+func (b bench) args(o options) []string {
 	bt, n := b.Benchtime, b.Count
+	if o.quick {
+		bt, n = "1x", 1
+	}
 	var short []string
-	if quick {
-		bt, n, short = "1x", 1, []string{"-short"}
+	if o.short {
+		short = []string{"-short"}
 	}
 	// go test's default 10-minute timeout covers benchmarks too; a full
 	// run of the slow rows on a busy machine needs more.
