@@ -165,9 +165,9 @@ func facts(o options, started time.Time) string {
 	}
 	short := ""
 	if o.short {
-		short = " with `-short`, so without the 64-client handshake rounds (this machine was too slow for gotd's client in them: tgtest allows a minute per step)"
+		short = " with `-short`, which leaves out the 64-client handshake rounds (on this machine gotd's client was too slow for them: tgtest allows a minute per step)"
 	}
-	return fmt.Sprintf("Written by `go run ./internal/perf/report` from one run of these commands%s (%s, GOMAXPROCS %d, %s, %s).",
+	return fmt.Sprintf("Written by `go run ./internal/perf/report` from one run of these commands%s; %s, GOMAXPROCS %d, %s, took %s.",
 		short, runtime.Version(), runtime.GOMAXPROCS(0), started.Format("2006-01-02"), time.Since(started).Round(time.Second))
 }
 
