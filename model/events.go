@@ -4,8 +4,9 @@ import "time"
 
 // Event is something that happened, reported by proto (the client driver) or
 // by the local DC, and applied to State by the UI's Update. Events are plain
-// values: they carry ids and times, never key bytes.
-type Event interface{ event() }
+// values: they carry ids and times, never key bytes. Each event type says how
+// it changes the State in its apply method (apply.go).
+type Event interface{ apply(*State) }
 
 // ConnPhase is the state of the connection to a DC.
 type ConnPhase int
@@ -84,7 +85,12 @@ type BindFailed struct {
 	Code   int    // RPC error code, 0 when not an RPC error
 	Type   string // e.g. "ENCRYPTED_MESSAGE_INVALID"
 	Err    string
-	Advice string // what the spec says to do next
+	Advice string // what the spec says to do next; "" when no rule covers the error
+	// Verdict is the error read by the real server's rules (Classify) with
+	// what the driver knew of the keys: the permanent key's age, whether
+	// it holds the login, how often the bind was retried. Verdict.DropKeys
+	// says both keys must go; Verdict.Retry that the driver retries.
+	Verdict Verdict
 }
 
 // TempKeyEnded reports that a temporary key stopped being usable or current.
@@ -195,21 +201,3 @@ type ServerEvent struct {
 	UserID    int64
 	Detail    string
 }
-
-func (ConnChanged) event()    {}
-func (ClockSynced) event()    {}
-func (HandshakeDone) event()  {}
-func (PermKeyReady) event()   {}
-func (TempKeyCreated) event() {}
-func (TempKeyBound) event()   {}
-func (BindFailed) event()     {}
-func (TempKeyEnded) event()   {}
-func (KeysDropped) event()    {}
-func (LoggedIn) event()       {}
-func (LoggedOut) event()      {}
-func (Exported) event()       {}
-func (ConfigFetched) event()  {}
-func (ActionStarted) event()  {}
-func (ActionDone) event()     {}
-func (RenewalChanged) event() {}
-func (ServerEvent) event()    {}

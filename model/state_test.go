@@ -275,6 +275,29 @@ func TestApply(t *testing.T) {
 			},
 		},
 		{
+			// The driver re-reports its plan on every wake of its
+			// renewal loop, from two clock readings: the start of a
+			// session reported 14:28:19.500000671 then .500000261.
+			name: "a renewal plan re-reported nanoseconds apart is logged once; a moved plan again",
+			events: []Event{
+				RenewalChanged{At: at(0), RenewAt: at(60).Add(671)},
+				RenewalChanged{At: at(0), RenewAt: at(60).Add(261)},
+				RenewalChanged{At: at(1), RenewAt: at(60).Add(999 * time.Millisecond)},
+			},
+			check: func(t *testing.T, s *State) {
+				if len(s.Log) != 1 || s.Log[0].Text != "next renewal at 12:01:00" {
+					t.Fatalf("log = %+v, want one line", s.Log)
+				}
+				if !s.RenewAt.Equal(at(60).Add(999 * time.Millisecond)) {
+					t.Fatalf("RenewAt = %s, want the newest report", s.RenewAt)
+				}
+				s.Apply(RenewalChanged{At: at(30), RenewAt: at(90)})
+				if len(s.Log) != 2 || s.Log[1].Text != "next renewal at 12:01:30" {
+					t.Fatalf("log = %+v, want the moved plan logged", s.Log)
+				}
+			},
+		},
+		{
 			name: "failed login: busy cleared, error in status and log, nobody logged in",
 			events: []Event{
 				ActionStarted{At: at(1), Action: "login"},

@@ -54,6 +54,15 @@ func TestBindPolicyByPermKeyAge(t *testing.T) {
 			if last := fails[len(fails)-1]; !strings.Contains(last.Advice, "drop both keys") {
 				t.Fatalf("last advice %q", last.Advice)
 			}
+			// Each event carries the verdict it was acted on: retried
+			// while the key is young, then both keys must go.
+			for i, f := range fails {
+				last := i == len(fails)-1
+				v := f.Verdict
+				if v.Kind != model.EncryptedMessageInvalid || v.Retry == last || v.DropKeys != last || v.Advice != f.Advice {
+					t.Fatalf("failure %d: verdict %+v", i, v)
+				}
+			}
 		})
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"tgpfs/model"
 	"tgpfs/proto/localdc"
-	"tgpfs/proto/session"
 	"tgpfs/proto/tap"
 )
 
@@ -204,7 +203,7 @@ func TestDriverRenewsOn404(t *testing.T) {
 	first, _ := d.TempKey()
 	c.ForgetTempKey(1, first.ID)
 	err := d.GetConfig(ctx)
-	if !session.IsKeyNotFound(err) {
+	if !model.IsKeyNotFound(err) {
 		t.Fatalf("GetConfig after forget: %v", err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -262,11 +261,11 @@ func TestDriverPausedRenewalLetsKeyExpire(t *testing.T) {
 	}
 	var err error
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if err = d.GetConfig(ctx); session.IsKeyNotFound(err) {
+		if err = d.GetConfig(ctx); model.IsKeyNotFound(err) {
 			break
 		}
 	}
-	if !session.IsKeyNotFound(err) {
+	if !model.IsKeyNotFound(err) {
 		t.Fatalf("call after expiry: %v", err)
 	}
 	if k, ok := d.TempKey(); ok {
@@ -298,18 +297,6 @@ func TestDriverGivenPermKeyUnknownToDC(t *testing.T) {
 	}
 	if !strings.Contains(advice, "drop both keys") {
 		t.Fatalf("advice = %q", advice)
-	}
-}
-
-func TestTestCode(t *testing.T) {
-	tests := []struct{ phone, code string }{
-		{"9996621234", "22222"}, {"9996611234", "11111"}, {"9996601234", ""}, {"999662123", ""}, {"99966212a4", ""}, {"1234567890", ""},
-	}
-	for _, tt := range tests {
-		got, err := testCode(tt.phone)
-		if (err != nil) != (tt.code == "") || got != tt.code {
-			t.Errorf("testCode(%q) = %q, %v", tt.phone, got, err)
-		}
 	}
 }
 

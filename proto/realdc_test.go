@@ -116,3 +116,39 @@ func TestDriverResetKeysAfterEncryptedMessageInvalid(t *testing.T) {
 		t.Fatalf("getConfig on the new keys: %v", err)
 	}
 }
+
+// TestDriverExportKeepsTestDCIDs exports a login on a cluster that wants
+// Telegram's test-DC dc ids (10000+n): the export's key exchange with DC 2
+// must carry 10002, the rule a move uses too, or DC 2 answers -444.
+func TestDriverExportKeepsTestDCIDs(t *testing.T) {
+	c := startCluster(t, localdc.Config{DCs: 2, TestDCIDs: true})
+	opts := localOptions(c, 1)
+	opts.Addrs = map[int]string{2: c.Addr(2)}
+	if opts.Target.ProtocolDC != 10001 {
+		t.Fatalf("cluster's protocol dc id for DC 1 = %d", opts.Target.ProtocolDC)
+	}
+	d := NewDriver(opts)
+	col := collect(d)
+	ctx := context.Background()
+	if err := d.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Login(ctx, model.TestPhone(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Export(ctx, 2); err != nil {
+		t.Fatalf("export to DC 2: %v", err)
+	}
+	_ = d.Close()
+	<-col.done
+	var dcs []int
+	for _, ev := range col.all() {
+		if e, ok := ev.(model.HandshakeDone); ok {
+			dcs = append(dcs, e.Transcript.DC)
+		}
+	}
+	// perm and temp on DC 1, then perm and temp on DC 2.
+	if len(dcs) != 4 || dcs[0] != 10001 || dcs[1] != 10001 || dcs[2] != 10002 || dcs[3] != 10002 {
+		t.Fatalf("handshakes carried dc ids %v", dcs)
+	}
+}

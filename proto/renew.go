@@ -89,14 +89,15 @@ func (r *renewer) loop() {
 		r.mu.Lock()
 		paused, urgent := r.paused, r.urgent
 		r.mu.Unlock()
-		cur, have := d.TempKey()
+		st := d.Status()
+		cur, have := st.Temp, st.HasTemp
 
 		var wait time.Duration
 		var fire func()
 		switch {
 		case paused && have && !r.expired[cur.ID]:
 			// Report the expiry when the local clock reaches it.
-			wait = cur.Remaining(d.now(), d.offsetNow())
+			wait = cur.Remaining(d.now(), st.Offset)
 			id := cur.ID
 			fire = func() {
 				r.expired[id] = true
@@ -113,7 +114,7 @@ func (r *renewer) loop() {
 			fire = r.renewNow
 		default:
 			left := time.Duration(float64(cur.ExpiresIn) * d.opts.RenewBefore)
-			wait = cur.Remaining(d.now(), d.offsetNow()) - left
+			wait = cur.Remaining(d.now(), st.Offset) - left
 			if wait < 0 {
 				wait = 0
 			}
@@ -158,11 +159,4 @@ func (r *renewer) renewNow() {
 		r.urgent = true
 		r.mu.Unlock()
 	}
-}
-
-// offsetNow is the server clock offset from the last handshake.
-func (d *Driver) offsetNow() time.Duration {
-	d.act.Lock()
-	defer d.act.Unlock()
-	return d.offset
 }

@@ -23,10 +23,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"tgpfs/internal/app"
 	"tgpfs/model"
-	"tgpfs/proto/endpoints"
 	"tgpfs/ui"
-	"tgpfs/ui/live"
 )
 
 func main() {
@@ -111,17 +110,22 @@ func run(dir string, w, h int) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sess, err := live.StartLocal(ctx, live.Config{})
+	// What `tgpfs` runs with no flags, except that l opens the login
+	// forms used on real DCs, here against the local DCs, so the picture
+	// shows a real flow (a phone that lives on DC 3).
+	cfg := app.Defaults()
+	cfg.LoginForms = true
+	a, err := app.New(cfg)
+	if err != nil {
+		return err
+	}
+	sess, err := a.Start(ctx)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	opts := sess.Options
+	opts := sess.UIOptions()
 	opts.Connect = true
-	// l opens the login forms used on real DCs, here against the local
-	// DCs, so the picture shows a real flow (a phone that lives on DC 3).
-	opts.RealLogin, opts.LoginDone = live.RealLogin(sess.Driver, endpoints.LocalApp)
-	opts.LoginTarget, opts.TestDCs = "local DC 2", true
 	p := tea.NewProgram(ui.New(opts), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignalHandler(), tea.WithContext(ctx))
 	ran := make(chan error, 1)
 	go func() { _, err := p.Run(); ran <- err }()
@@ -177,7 +181,7 @@ func run(dir string, w, h int) error {
 			s.keys("esc")
 		}
 	}
-	if err := shootTraffic(s, sess, dir); err != nil {
+	if err := shootTraffic(s, opts.Backend, dir); err != nil {
 		return err
 	}
 	return shootLogin(s, dir)
@@ -203,13 +207,13 @@ func shootLogin(s *shooter, dir string) error {
 
 // shootTraffic selects the newest frame sent under a dropped key and opens
 // it with each key: the PFS proof.
-func shootTraffic(s *shooter, sess *live.Session, dir string) error {
+func shootTraffic(s *shooter, b ui.Backend, dir string) error {
 	s.keys("4")
 	c, err := s.await("traffic", contains("frames ·"))
 	if err != nil {
 		return err
 	}
-	frames := sess.Options.Backend.Frames()
+	frames := b.Frames()
 	slices.Reverse(frames) // newest first, as the screen lists them
 	pick := -1
 	for i, f := range frames {

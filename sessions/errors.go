@@ -3,20 +3,26 @@ package sessions
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+
+	"tgpfs/sessions/atomicfile"
+	"tgpfs/sessions/safetext"
 )
 
 // FormatError is bad input: the format the input looked like and what is
-// wrong with it. Its message is the one line a user sees.
+// wrong with it. Its message is the one line a user sees: bounded, with
+// control characters escaped, and never holding a session string or a key.
 type FormatError struct {
 	Format Format // the format the input looked like; "" when none did
 	Err    error
 }
 
 func (e *FormatError) Error() string {
-	if e.Format == "" {
-		return e.Err.Error()
+	msg := e.Err.Error()
+	if e.Format != "" {
+		msg = string(e.Format) + " session: " + msg
 	}
-	return fmt.Sprintf("%s session: %v", e.Format, e.Err)
+	return safeLine(msg, maxErrorLine)
 }
 
 func (e *FormatError) Unwrap() error { return e.Err }
@@ -25,11 +31,16 @@ func formatErr(f Format, format string, args ...any) error {
 	return &FormatError{Format: f, Err: fmt.Errorf(format, args...)}
 }
 
+// inputErr is bad input that belongs to no format: a missing path, a FIFO.
+func inputErr(format string, args ...any) error {
+	return &FormatError{Err: fmt.Errorf(format, args...)}
+}
+
 // MissingFieldError reports a value the target format needs and the source
 // session does not have (Pyrogram's api_id, for instance).
 type MissingFieldError struct {
 	Target Format
-	Field  string // "api_id", "user_id", "addr", "port", "dc"
+	Field  Field
 }
 
 func (e *MissingFieldError) Error() string {
@@ -41,7 +52,7 @@ func (e *MissingFieldError) Error() string {
 var ErrCannotStore = errors.New("cannot store")
 
 func cannotStore(f Format, format string, args ...any) error {
-	return fmt.Errorf("%s %w %s", f, ErrCannotStore, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s %w %s", f, ErrCannotStore, safeLine(fmt.Sprintf(format, args...), maxErrorLine))
 }
 
 // IsBadInput reports whether err is about the input (exit status 2) rather
@@ -49,5 +60,26 @@ func cannotStore(f Format, format string, args ...any) error {
 func IsBadInput(err error) bool {
 	var fe *FormatError
 	var me *MissingFieldError
-	return errors.As(err, &fe) || errors.As(err, &me) || errors.Is(err, ErrCannotStore)
+	var te *atomicfile.TargetError
+	return errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &te) || errors.Is(err, ErrCannotStore)
+}
+
+// The safetext rules, under the names this package uses.
+const (
+	maxErrorLine = safetext.MaxLine
+	maxQuoted    = safetext.MaxQuoted
+)
+
+func safeLine(s string, max int) string { return safetext.Line(s, max) }
+func quoteInput(s string) string        { return safetext.Quote(s) }
+func redact(s string) string            { return safetext.Redact(s) }
+
+// pathErr says what went wrong with a path without the raw path that
+// os errors carry: the reason, after the quoted path.
+func pathErr(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return inputErr("%s: %v", quoteInput(path), err)
 }

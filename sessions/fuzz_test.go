@@ -101,8 +101,20 @@ func FuzzDecodeGotd(f *testing.F) {
 	})
 }
 
+func FuzzDecodeMtcute(f *testing.F) {
+	seedStrings(f, Mtcute)
+	if b, err := os.ReadFile("testdata/mtcute/string.txt"); err == nil {
+		f.Add(string(bytes.TrimSpace(b))) // written by mtcute itself
+	}
+	f.Add("Aw")
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := decodeMtcute(in)
+		checkAccepted(t, s, err, Mtcute)
+	})
+}
+
 func FuzzDetect(f *testing.F) {
-	for _, to := range []Format{Telethon, Pyrogram, GramJS, Gotd} {
+	for _, to := range []Format{Telethon, Pyrogram, GramJS, Gotd, Mtcute} {
 		b, _ := Encode(base(f), to)
 		f.Add(string(b))
 	}
@@ -123,12 +135,22 @@ func FuzzDetect(f *testing.F) {
 
 func FuzzDecodeSQLite(f *testing.F) {
 	dir := f.TempDir()
-	for _, to := range []Format{TelethonSQLite, PyrogramSQLite} {
+	var paths []string
+	for _, to := range []Format{TelethonSQLite, PyrogramSQLite, MtcuteSQLite} {
 		p := filepath.Join(dir, string(to))
 		if err := WriteFile(p, base(f), to, false); err != nil {
 			f.Fatal(err)
 		}
-		b, _ := os.ReadFile(p)
+		paths = append(paths, p)
+	}
+	v8 := filepath.Join(dir, "v8")
+	sessionstest.WriteTelethonV8(f, v8, sessionstest.TelethonV8{DC: 2, Addr: "1.2.3.4", Port: 443, Key: testKey(f, 1), TmpKey: testKey(f, 2), Stored: true, Reloaded: true})
+	paths = append(paths, v8, "testdata/mtcute/storage.session", "testdata/mtcute/live.session")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b)
 		f.Add(b[:len(b)/2])
 	}
@@ -167,6 +189,16 @@ func FuzzDecodeTData(f *testing.F) {
 	f.Add(keyData, mtp)
 	f.Add(keyData[:40], mtp)
 	f.Add(keyData, mtp[:len(mtp)-1])
+	// Folders that decrypt and lie about their sizes: gotd alone would
+	// allocate 16 GiB for either.
+	for _, fx := range []sessionstest.TData{{Accounts: 0xffffffff}, {Keys: 0xffffffff}, {Accounts: 2}} {
+		d := f.TempDir()
+		fx.UserID, fx.DC, fx.Key = 7, 2, testKey(f, 2)
+		sessionstest.WriteTData(f, d, fx)
+		kd, _ := os.ReadFile(filepath.Join(d, "key_datas"))
+		m, _ := os.ReadFile(filepath.Join(d, mtpName))
+		f.Add(kd, m)
+	}
 	f.Fuzz(func(t *testing.T, kd, data []byte) {
 		root := fstest.MapFS{
 			"key_datas": {Data: kd},

@@ -8,13 +8,32 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/gotd/td/session"
 )
 
-// gotd's session.FileStorage holds {"Version":1,"Data":session.Data}. Reading
-// and writing go through gotd's own session.Loader so the JSON is exactly
-// what a gotd client reads and writes.
+// Gotd is gotd's session.FileStorage: {"Version":1,"Data":session.Data}.
+// Reading and writing go through gotd's own session.Loader so the JSON is
+// exactly what a gotd client reads and writes.
+const Gotd Format = "gotd"
+
+var gotdFormat = &Descriptor{
+	Format:  Gotd,
+	Name:    "gotd session.FileStorage (JSON)",
+	Kind:    KindFile,
+	Records: Recorded{Addr: true, TestMode: true},
+	text: &textCodec{
+		detect: func(s string) match {
+			if strings.HasPrefix(s, "{") {
+				return sure
+			}
+			return noMatch
+		},
+		decode: func(s string) (*Session, error) { return decodeGotd([]byte(s)) },
+		encode: encodeGotd,
+	},
+}
 
 func decodeGotd(buf []byte) (*Session, error) {
 	var probe struct {
@@ -58,11 +77,11 @@ func decodeGotd(buf []byte) (*Session, error) {
 	if d.Addr != "" {
 		host, port, err := net.SplitHostPort(d.Addr)
 		if err != nil {
-			return nil, formatErr(Gotd, "Addr %q is not host:port", d.Addr)
+			return nil, formatErr(Gotd, "Addr %s is not host:port", quoteInput(d.Addr))
 		}
 		p, err := strconv.Atoi(port)
 		if err != nil || p < 0 || p > 0xffff {
-			return nil, formatErr(Gotd, "Addr %q has a bad port", d.Addr)
+			return nil, formatErr(Gotd, "Addr %s has a bad port", quoteInput(d.Addr))
 		}
 		s.Addr, s.Port = host, p
 	}
@@ -71,9 +90,6 @@ func decodeGotd(buf []byte) (*Session, error) {
 }
 
 func encodeGotd(s *Session) ([]byte, error) {
-	if s.DC == 0 {
-		return nil, &MissingFieldError{Target: Gotd, Field: "dc"}
-	}
 	d := &session.Data{
 		Config: session.Config{ThisDC: s.DC, TestMode: s.TestMode},
 		DC:     s.DC,

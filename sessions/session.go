@@ -1,56 +1,25 @@
 // Package sessions reads and writes the session files and strings of other
-// Telegram libraries (gotd, Telethon, Pyrogram, GramJS, Telegram Desktop),
-// offline. It detects the format of an input and says why it believes so,
-// extracts the permanent auth key with whatever the format also records (DC,
-// address, user), and writes the same session out in another format.
+// Telegram libraries (gotd, Telethon, Pyrogram, GramJS, mtcute, Telegram
+// Desktop), offline. It detects the format of an input and says why it
+// believes so, extracts the permanent auth key with whatever the format also
+// records (DC, address, user, stored temporary keys), and writes the same
+// session out in another format.
+//
+// Each format is one Descriptor in a file of its own (format.go says what a
+// descriptor holds). Input is treated as hostile: only regular files (or a
+// tdata folder of them) are opened, every read is bounded, SQLite files are
+// opened read-only and immutable, and no error quotes a session string.
 //
 // Nothing here prints or logs key bytes; callers show KeyID and Fingerprint.
 package sessions
 
 import (
 	"crypto/sha1" // #nosec G505 -- auth_key_id is defined with SHA1
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"net"
 	"strconv"
-	"strings"
 
 	"tgpfs/model"
 )
-
-// Format names a session layout.
-type Format string
-
-// The formats tgpfs knows. String formats travel as text; the others are files.
-const (
-	Gotd           Format = "gotd"            // gotd session.FileStorage JSON
-	Telethon       Format = "telethon"        // Telethon StringSession
-	TelethonSQLite Format = "telethon-sqlite" // Telethon .session (SQLite)
-	Pyrogram       Format = "pyrogram"        // Pyrogram string session
-	PyrogramSQLite Format = "pyrogram-sqlite" // Pyrogram .session (SQLite)
-	GramJS         Format = "gramjs"          // GramJS StringSession
-	TData          Format = "tdata"           // Telegram Desktop tdata folder (read only)
-)
-
-// Formats lists every format in a stable order.
-var Formats = []Format{Gotd, Telethon, TelethonSQLite, Pyrogram, PyrogramSQLite, GramJS, TData}
-
-// Writable lists the formats Encode and WriteFile produce.
-var Writable = []Format{Gotd, Telethon, TelethonSQLite, Pyrogram, PyrogramSQLite, GramJS}
-
-// IsString reports whether the format is a single line of text rather than a file.
-func (f Format) IsString() bool { return f == Telethon || f == Pyrogram || f == GramJS }
-
-// ParseFormat checks a format name.
-func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == s {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("unknown session format %q (known: %v)", s, Formats)
-}
 
 // KeySize is the length of an MTProto auth key.
 const KeySize = 256
@@ -84,10 +53,10 @@ type Session struct {
 	// AuthKey is the permanent auth key, KeySize bytes. It is a password to
 	// the account: never print or log it.
 	AuthKey []byte
-	// HasTempKey is set when the file also held a temporary key (Telethon
-	// schema 8). tgpfs never uses or converts it: it is bound to one
-	// connection of the program that made it.
-	HasTempKey bool
+	// TempKeys are the temporary keys the file stores (mtcute's storage,
+	// Telethon schema 8). tgpfs never uses or converts them; it shows them
+	// because a stored temporary key undoes part of what PFS gives.
+	TempKeys []TempKey
 	// TakeoutID is Telethon's takeout session id, when set.
 	TakeoutID int64
 
@@ -95,6 +64,11 @@ type Session struct {
 	Source string
 	// Extra holds format-specific facts worth showing (tdata accounts, ...).
 	Extra []string
+
+	// recorded, when set, is what this file stores where it differs from
+	// its format's Records (Telethon 2 adds the user, an mtcute string may
+	// lack it).
+	recorded *Recorded
 }
 
 // KeyID is the permanent key's auth_key_id: the low 64 bits of SHA1(key).
@@ -129,13 +103,9 @@ func KeyIDOf(key []byte) model.KeyID {
 	return model.KeyIDFromWire(w)
 }
 
-// FingerprintOf is tgpfs's fingerprint of a key: the first 8 bytes of
-// SHA256(key) in hex. Unlike the key id it is not sent on the wire, so it
-// can be compared across tools without revealing which packets a key made.
-func FingerprintOf(key []byte) string {
-	sum := sha256.Sum256(key)
-	return hex.EncodeToString(sum[:8])
-}
+// FingerprintOf is tgpfs's fingerprint of a key (model.Fingerprint: the
+// first 8 bytes of SHA256(key) in hex).
+func FingerprintOf(key []byte) string { return model.Fingerprint(key) }
 
 // clone returns a deep copy, so a caller changing fields for a conversion
 // does not touch the session it loaded.
@@ -143,38 +113,17 @@ func (s *Session) clone() *Session {
 	c := *s
 	c.AuthKey = append([]byte(nil), s.AuthKey...)
 	c.Extra = append([]string(nil), s.Extra...)
+	c.TempKeys = nil // never carried into another format
 	return &c
 }
 
-// Recorded says which optional facts a format stores. A fact a format does
-// not store is shown as "not recorded", never as a zero.
-type Recorded struct {
-	Addr, TestMode, UserID, APIID, IsBot bool
-}
-
-// Records reports what format f stores.
-func (f Format) Records() Recorded {
-	switch f {
-	case Gotd:
-		return Recorded{Addr: true, TestMode: true}
-	case Telethon, TelethonSQLite, GramJS:
-		return Recorded{Addr: true}
-	case Pyrogram, PyrogramSQLite:
-		return Recorded{TestMode: true, UserID: true, APIID: true, IsBot: true}
-	case TData:
-		return Recorded{Addr: true, TestMode: true, UserID: true}
-	}
-	return Recorded{}
-}
-
-// Records reports what this session's file stores: its format's facts,
-// plus the user that Telethon 2's schema adds to Telethon's.
+// Records reports what this session's file stores: its format's facts, or
+// what the decoder found this one file to hold.
 func (s *Session) Records() Recorded {
-	r := s.Format.Records()
-	if s.Format == TelethonSQLite && strings.HasPrefix(s.Version, "Telethon 2") {
-		r.UserID, r.IsBot = true, true
+	if s.recorded != nil {
+		return *s.recorded
 	}
-	return r
+	return s.Format.Records()
 }
 
 // DuplicateWarning is what to tell a user before using a session's key:

@@ -1,16 +1,16 @@
 package sessions
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
+	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"tgpfs/sessions/atomicfile"
 )
@@ -21,15 +21,71 @@ const sqliteMagic = "SQLite format 3\x00"
 // sqliteFile is the name used in errors before we know whose file it is.
 const sqliteFile Format = "sqlite"
 
-// openReadOnly opens a database without ever creating or changing it.
-func openReadOnly(path string) (*sql.DB, error) {
-	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite", "file:"+esc+"?mode=ro")
+// Bounds on what a SQLite session file may make us hold. Every value a
+// session format keeps is small (a key is 256 bytes, mtcute's DC option 23),
+// so SQLite itself refuses any longer value; schemas have a handful of
+// tables and columns; one row is read per session.
+const (
+	maxSQLiteValue   = 64 << 10
+	maxSQLiteTables  = 64
+	maxSQLiteColumns = 64
+	maxSQLiteRows    = 64
+	sqliteLimitLen   = 0 // SQLITE_LIMIT_LENGTH
+)
+
+// querier is what the readers need of a database: a read-only connection.
+type querier interface {
+	QueryRow(query string, args ...any) *sql.Row
+	Query(query string, args ...any) (*sql.Rows, error)
+}
+
+// roConn is one connection opened read-only and immutable.
+type roConn struct {
+	db *sql.DB
+	c  *sql.Conn
+}
+
+func (r roConn) QueryRow(q string, args ...any) *sql.Row {
+	return r.c.QueryRowContext(context.Background(), q, args...)
+}
+
+func (r roConn) Query(q string, args ...any) (*sql.Rows, error) {
+	return r.c.QueryContext(context.Background(), q, args...)
+}
+
+func (r roConn) Close() {
+	r.c.Close()
+	r.db.Close()
+}
+
+// openImmutable opens a database so that nothing is ever written anywhere:
+// mode=ro refuses writes, and immutable=1 tells SQLite the file cannot
+// change, so it takes no locks and creates no -journal, -wal or -shm file
+// next to it (a Telethon or mtcute file in WAL mode otherwise gets both).
+// The price: changes still in a -wal file that was never checkpointed (the
+// library is running, or crashed) are not seen; the caller says so.
+func openImmutable(path string) (roConn, error) {
+	dsn := "file:" + escapeSQLitePath(path) + "?mode=ro&immutable=1&_pragma=trusted_schema(0)"
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, err
+		return roConn{}, err
 	}
 	db.SetMaxOpenConns(1)
-	return db, nil
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		db.Close()
+		return roConn{}, err
+	}
+	if _, err := sqlite.Limit(c, sqliteLimitLen, maxSQLiteValue); err != nil {
+		c.Close()
+		db.Close()
+		return roConn{}, err
+	}
+	return roConn{db: db, c: c}, nil
+}
+
+func escapeSQLitePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
 
 // schema is the part of a database's schema that tells session files apart.
@@ -51,50 +107,46 @@ func (s schema) has(table string, cols ...string) bool {
 	return true
 }
 
-func readSchema(db *sql.DB) (schema, error) {
+func readSchema(q querier) (schema, error) {
 	s := schema{columns: map[string][]string{}}
-	rows, err := db.Query(`select name from sqlite_master where type = 'table' order by name`)
+	var err error
+	s.tables, err = strings1(q, `select name from sqlite_master where type = 'table' order by name limit ?`, maxSQLiteTables)
 	if err != nil {
 		return s, err
 	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return s, err
-		}
-		s.tables = append(s.tables, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return s, err
-	}
 	for _, t := range s.tables {
-		cols, err := db.Query(`select name from pragma_table_info(?)`, t)
+		cols, err := strings1(q, `select name from pragma_table_info(?) limit ?`, t, maxSQLiteColumns)
 		if err != nil {
 			return s, err
 		}
-		for cols.Next() {
-			var c string
-			if err := cols.Scan(&c); err != nil {
-				cols.Close()
-				return s, err
-			}
-			s.columns[t] = append(s.columns[t], c)
-		}
-		cols.Close()
-		if err := cols.Err(); err != nil {
-			return s, err
-		}
+		s.columns[t] = cols
 	}
 	return s, nil
 }
 
-// decodeSQLite reads a Telethon or Pyrogram .session file. Columns are read
-// by name: Pyrogram's v2->v3 migration appends api_id at the end of the
-// table, so positions differ between fresh and upgraded files.
+// strings1 runs a query of one text column.
+func strings1(q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// decodeSQLite reads a SQLite session file with the format whose schema it
+// has. Columns are always read by name: libraries add them by migration, so
+// positions differ between fresh and upgraded files.
 func decodeSQLite(path string, want Format) (*Session, error) {
-	db, err := openReadOnly(path)
+	db, err := openImmutable(path)
 	if err != nil {
 		return nil, formatErr(sqliteFile, "open: %v", err)
 	}
@@ -103,255 +155,42 @@ func decodeSQLite(path string, want Format) (*Session, error) {
 	if err != nil {
 		return nil, formatErr(sqliteFile, "truncated or not a database (%v)", err)
 	}
-	var got Format
-	switch {
-	case sc.has("sessions", "server_address", "port"):
-		got = TelethonSQLite
-	case sc.has("sessions", "test_mode") || sc.has("sessions", "api_id"):
-		got = PyrogramSQLite
-	case sc.has("datacenter", "id", "auth") && sc.has("version", "version"):
-		got = telethonV2
-	default:
-		return nil, formatErr(sqliteFile, "no Telethon or Pyrogram sessions table in this database (tables: %s)", strings.Join(sc.tables, ", "))
-	}
-	if want != "" && want != got && !(want == TelethonSQLite && got == telethonV2) {
-		return nil, formatErr(want, "the file has the %s schema", got)
-	}
-	switch got {
-	case TelethonSQLite:
-		return readTelethonSQLite(db, sc)
-	case telethonV2:
-		return readTelethonV2(db, sc)
-	}
-	return readPyrogramSQLite(db, sc)
-}
-
-// telethonV2 names Telethon 2's schema in errors; it reads as TelethonSQLite.
-const telethonV2 Format = "telethon-sqlite (Telethon 2)"
-
-// Telethon 2 (client/src/telethon/_impl/session/storage/sqlite.py, still a
-// pre-release): version(version) = 10, datacenter(id, addr | ipv4_addr,
-// [ipv6_addr,] auth) with one row per DC, user(id, dc, bot, ...) naming
-// the home DC. The column names moved between its commits, so only the
-// ones that matter are looked up, by name.
-func readTelethonV2(db *sql.DB, sc schema) (*Session, error) {
-	var version int
-	if err := db.QueryRow(`select version from version`).Scan(&version); err != nil {
-		return nil, formatErr(telethonV2, "read schema version: %v", noRows(err))
-	}
-	addrCol := ""
-	for _, c := range []string{"addr", "ipv4_addr"} {
-		if sc.has("datacenter", c) {
-			addrCol = c
+	var got *Descriptor
+	for _, d := range registry {
+		if d.sqlite != nil && d.sqlite.detect(sc) {
+			got = d
 			break
 		}
 	}
-	if addrCol == "" {
-		return nil, formatErr(telethonV2, "datacenter table has neither addr nor ipv4_addr")
+	if got == nil {
+		return nil, formatErr(sqliteFile, "no session tables of a known library in this database (tables: %s)", safeLine(strings.Join(sc.tables, ", "), maxQuoted))
 	}
-	home, userID, bot := 0, int64(0), false
-	if sc.has("user", "id", "dc") {
-		botCol := "0"
-		if sc.has("user", "bot") {
-			botCol = "bot"
-		}
-		var b sql.NullInt64
-		err := db.QueryRow(`select id, dc, `+botCol+` from user`).Scan(&userID, &home, &b)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, formatErr(telethonV2, "read user: %v", err)
-		}
-		bot = b.Int64 != 0
+	if want != "" && want != got.Format {
+		return nil, formatErr(want, "the file has the %s schema", got.Format)
 	}
-	// The home DC's key; without a user row, the only DC that has one.
-	rows, err := db.Query(`select id, ` + addrCol + `, auth from datacenter where auth is not null and length(auth) > 0 order by id`)
+	s, err := got.sqlite.read(db, sc)
 	if err != nil {
-		return nil, formatErr(telethonV2, "read datacenter: %v", err)
-	}
-	defer rows.Close()
-	var s *Session
-	withKeys := 0
-	for rows.Next() {
-		var (
-			id   int
-			addr sql.NullString
-			key  []byte
-		)
-		if err := rows.Scan(&id, &addr, &key); err != nil {
-			return nil, formatErr(telethonV2, "read datacenter row: %v", err)
-		}
-		withKeys++
-		if s != nil && id != home {
-			continue
-		}
-		s = &Session{DC: id, AuthKey: key}
-		if host, port, err := net.SplitHostPort(addr.String); err == nil {
-			s.Addr = host
-			s.Port, _ = strconv.Atoi(port)
-		} else {
-			s.Addr, s.Port = addr.String, 443
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, formatErr(telethonV2, "read datacenter: %v", err)
-	}
-	if s == nil {
-		return nil, formatErr(telethonV2, "no auth key in the datacenter table: the session never logged in")
+		return nil, err
 	}
 	if len(s.AuthKey) != KeySize {
-		return nil, formatErr(telethonV2, "auth is %d bytes, want %d", len(s.AuthKey), KeySize)
+		return nil, formatErr(got.Format, "the permanent key is %d bytes, want %d", len(s.AuthKey), KeySize)
 	}
-	s.Format = TelethonSQLite
-	s.Version = fmt.Sprintf("Telethon 2, schema %d", version)
-	s.Why = fmt.Sprintf("SQLite with version(version) = %d and datacenter(id, %s, auth): Telethon 2 .session (read only; converting to telethon-sqlite writes schema 7, which Telethon 2 migrates)", version, addrCol)
-	s.UserID, s.IsBot = userID, bot
-	if withKeys > 1 {
-		s.Extra = append(s.Extra, fmt.Sprintf("keys for %d DCs; the home DC %d is shown", withKeys, s.DC))
+	if hasUncheckpointedWAL(path) {
+		s.Extra = append(s.Extra, "a -wal file lies next to this file: changes not yet checkpointed into it are not shown (read-only, tgpfs never replays a journal)")
 	}
-	s.fillAddr()
 	return s, nil
 }
 
-// Telethon 1.x: version(version), sessions(dc_id, server_address, port,
-// auth_key, takeout_id [, tmp_auth_key]) with one row (telethon/sessions/sqlite.py).
-const telethonSchemaMax = 8
-
-func readTelethonSQLite(db *sql.DB, sc schema) (*Session, error) {
-	if !sc.has("version", "version") {
-		return nil, formatErr(TelethonSQLite, "no version(version) table")
+// blob reads a value that should be a key; SQLite refuses any value longer
+// than maxSQLiteValue, so what comes back is small.
+func blob(v any) []byte {
+	switch b := v.(type) {
+	case []byte:
+		return b
+	case string:
+		return []byte(b)
 	}
-	var version int
-	if err := db.QueryRow(`select version from version`).Scan(&version); err != nil {
-		return nil, formatErr(TelethonSQLite, "read schema version: %v", noRows(err))
-	}
-	if version < 1 || version > telethonSchemaMax {
-		return nil, formatErr(TelethonSQLite, "schema version %d; this reader knows versions 1 to %d", version, telethonSchemaMax)
-	}
-	if !sc.has("sessions", "dc_id", "auth_key") {
-		return nil, formatErr(TelethonSQLite, "sessions table lacks dc_id or auth_key")
-	}
-	cols := []string{"dc_id", "server_address", "port", "auth_key"}
-	hasTakeout, hasTmp := sc.has("sessions", "takeout_id"), sc.has("sessions", "tmp_auth_key")
-	if hasTakeout {
-		cols = append(cols, "takeout_id")
-	}
-	if hasTmp {
-		cols = append(cols, "tmp_auth_key")
-	}
-	rows, err := db.Query(`select ` + strings.Join(cols, ", ") + ` from sessions`)
-	if err != nil {
-		return nil, formatErr(TelethonSQLite, "read sessions: %v", err)
-	}
-	defer rows.Close()
-	var (
-		s     *Session
-		nrows int
-	)
-	for rows.Next() {
-		nrows++
-		var (
-			dc      int
-			addr    sql.NullString
-			port    sql.NullInt64
-			key     []byte
-			takeout sql.NullInt64
-			tmp     []byte
-		)
-		dest := []any{&dc, &addr, &port, &key}
-		if hasTakeout {
-			dest = append(dest, &takeout)
-		}
-		if hasTmp {
-			dest = append(dest, &tmp)
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, formatErr(TelethonSQLite, "read sessions row: %v", err)
-		}
-		if len(key) == 0 || s != nil {
-			continue // Telethon keeps one row; skip empty ones
-		}
-		s = &Session{
-			Format:     TelethonSQLite,
-			Version:    fmt.Sprintf("schema %d", version),
-			DC:         dc,
-			Addr:       addr.String,
-			Port:       int(port.Int64),
-			AuthKey:    key,
-			TakeoutID:  takeout.Int64,
-			HasTempKey: len(tmp) > 0,
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, formatErr(TelethonSQLite, "read sessions: %v", err)
-	}
-	if s == nil {
-		return nil, formatErr(TelethonSQLite, "no auth key in the sessions table (%d rows): the session never logged in", nrows)
-	}
-	if len(s.AuthKey) != KeySize {
-		return nil, formatErr(TelethonSQLite, "auth_key is %d bytes, want %d", len(s.AuthKey), KeySize)
-	}
-	detail := "sessions(dc_id, server_address, port, auth_key"
-	if hasTakeout {
-		detail += ", takeout_id"
-	}
-	if hasTmp {
-		detail += ", tmp_auth_key"
-	}
-	s.Why = fmt.Sprintf("SQLite with version(version) = %d and %s): Telethon 1.x .session", version, detail)
-	s.fillAddr()
-	return s, nil
-}
-
-// Pyrogram: version(number), sessions(dc_id, api_id, test_mode, auth_key,
-// date, user_id, is_bot) (pyrogram/storage/sqlite_storage.py, VERSION = 3).
-func readPyrogramSQLite(db *sql.DB, sc schema) (*Session, error) {
-	version := 0
-	if sc.has("version", "number") {
-		if err := db.QueryRow(`select number from version`).Scan(&version); err != nil {
-			return nil, formatErr(PyrogramSQLite, "read schema version: %v", noRows(err))
-		}
-	} else {
-		return nil, formatErr(PyrogramSQLite, "no version(number) table")
-	}
-	if !sc.has("sessions", "dc_id", "auth_key") {
-		return nil, formatErr(PyrogramSQLite, "sessions table lacks dc_id or auth_key")
-	}
-	// Optional columns are selected as NULL when absent (api_id before v3).
-	col := func(name string) string {
-		if sc.has("sessions", name) {
-			return name
-		}
-		return "null"
-	}
-	q := fmt.Sprintf(`select dc_id, %s, %s, auth_key, %s, %s from sessions`,
-		col("api_id"), col("test_mode"), col("user_id"), col("is_bot"))
-	var (
-		dc                         int
-		apiID, test, userID, isBot sql.NullInt64
-		key                        []byte
-	)
-	if err := db.QueryRow(q).Scan(&dc, &apiID, &test, &key, &userID, &isBot); err != nil {
-		return nil, formatErr(PyrogramSQLite, "read sessions: %v", noRows(err))
-	}
-	if len(key) == 0 {
-		return nil, formatErr(PyrogramSQLite, "no auth key in the sessions table: the session never logged in")
-	}
-	if len(key) != KeySize {
-		return nil, formatErr(PyrogramSQLite, "auth_key is %d bytes, want %d", len(key), KeySize)
-	}
-	s := &Session{
-		Format:        PyrogramSQLite,
-		Version:       fmt.Sprintf("schema %d", version),
-		Why:           fmt.Sprintf("SQLite with version(number) = %d and sessions(dc_id, api_id, test_mode, auth_key, date, user_id, is_bot): Pyrogram .session", version),
-		DC:            dc,
-		APIID:         int(apiID.Int64),
-		TestMode:      test.Int64 != 0,
-		TestModeKnown: test.Valid,
-		UserID:        userID.Int64,
-		IsBot:         isBot.Int64 != 0,
-		AuthKey:       key,
-	}
-	s.fillAddr()
-	return s, nil
+	return nil
 }
 
 func noRows(err error) error {
@@ -361,61 +200,10 @@ func noRows(err error) error {
 	return err
 }
 
-// Writers. Each creates the schema its library creates for a new file, so
-// the library opens the file as its own without migrating it.
-
-var telethonV7 = []string{
-	`create table version (version integer primary key) without rowid`,
-	`create table sessions (dc_id integer primary key, server_address text, port integer, auth_key blob, takeout_id integer) without rowid`,
-	`create table entities (id integer primary key, hash integer not null, username text, phone integer, name text, date integer) without rowid`,
-	`create table sent_files (md5_digest blob, file_size integer, type integer, id integer, hash integer, primary key(md5_digest, file_size, type)) without rowid`,
-	`create table update_state (id integer primary key, pts integer, qts integer, date integer, seq integer) without rowid`,
-	`insert into version values (7)`,
-}
-
-var pyrogramV3 = []string{
-	`CREATE TABLE sessions (dc_id INTEGER PRIMARY KEY, api_id INTEGER, test_mode INTEGER, auth_key BLOB, date INTEGER NOT NULL, user_id INTEGER, is_bot INTEGER)`,
-	`CREATE TABLE peers (id INTEGER PRIMARY KEY, access_hash INTEGER, type INTEGER NOT NULL, username TEXT, phone_number TEXT, last_update_on INTEGER NOT NULL DEFAULT (CAST(STRFTIME('%s', 'now') AS INTEGER)))`,
-	`CREATE TABLE version (number INTEGER PRIMARY KEY)`,
-	`CREATE INDEX idx_peers_id ON peers (id)`,
-	`CREATE INDEX idx_peers_username ON peers (username)`,
-	`CREATE INDEX idx_peers_phone_number ON peers (phone_number)`,
-	`CREATE TRIGGER trg_peers_last_update_on AFTER UPDATE ON peers BEGIN UPDATE peers SET last_update_on = CAST(STRFTIME('%s', 'now') AS INTEGER) WHERE id = NEW.id; END`,
-	`INSERT INTO version VALUES (3)`,
-}
-
-func writeSQLite(path string, force bool, s *Session, f Format, now time.Time) error {
-	var (
-		stmts []string
-		row   string
-		args  []any
-	)
-	switch f {
-	case TelethonSQLite:
-		if s.Addr == "" {
-			return &MissingFieldError{Target: f, Field: "addr"}
-		}
-		if err := checkPort(f, s.Port, 0xffff); err != nil {
-			return err
-		}
-		stmts, row = telethonV7, `insert into sessions values (?, ?, ?, ?, ?)`
-		var takeout any
-		if s.TakeoutID != 0 {
-			takeout = s.TakeoutID
-		}
-		args = []any{s.DC, s.Addr, s.Port, s.AuthKey, takeout}
-	case PyrogramSQLite:
-		if err := needPyrogramFields(f, s); err != nil {
-			return err
-		}
-		stmts, row = pyrogramV3, `INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)`
-		args = []any{s.DC, s.APIID, boolByte(s.TestMode), s.AuthKey, now.Unix(), s.UserID, boolByte(s.IsBot)}
-	default:
-		return fmt.Errorf("%s is not a SQLite format", f)
-	}
+// writeSQLite writes s in SQLite format f to path, atomically and 0600.
+func writeSQLite(path string, force bool, s *Session, d *Descriptor, now time.Time) error {
 	return atomicfile.Fill(path, force, func(tmp string) error {
-		esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(tmp)
-		db, err := sql.Open("sqlite", "file:"+esc)
+		db, err := sql.Open("sqlite", "file:"+escapeSQLitePath(tmp))
 		if err != nil {
 			return err
 		}
@@ -425,17 +213,29 @@ func writeSQLite(path string, force bool, s *Session, f Format, now time.Time) e
 			return err
 		}
 		defer tx.Rollback()
-		for _, q := range stmts {
-			if _, err := tx.Exec(q); err != nil {
-				return fmt.Errorf("create %s schema: %w", f, err)
-			}
-		}
-		if _, err := tx.Exec(row, args...); err != nil {
-			return fmt.Errorf("insert session: %w", err)
+		if err := d.sqlite.write(tx, s, now); err != nil {
+			return fmt.Errorf("write %s file: %w", d.Format, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return err
 		}
 		return db.Close()
 	})
+}
+
+// execAll runs a library's schema statements.
+func execAll(tx *sql.Tx, stmts []string) error {
+	for _, q := range stmts {
+		if _, err := tx.Exec(q); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// hasUncheckpointedWAL reports whether a non-empty -wal file lies next to
+// path: the library wrote changes that an immutable reader does not see.
+func hasUncheckpointedWAL(path string) bool {
+	fi, err := os.Lstat(path + "-wal")
+	return err == nil && fi.Mode().IsRegular() && fi.Size() > 0
 }

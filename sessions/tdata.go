@@ -13,6 +13,36 @@ import (
 	"github.com/gotd/td/session/tdesktop"
 )
 
+// TData is Telegram Desktop's tdata folder, read with gotd's
+// session/tdesktop after tgpfs has checked every file it will read
+// (tdata_check.go). tgpfs does not write tdata folders.
+const TData Format = "tdata"
+
+var tdataFormat = &Descriptor{
+	Format:  TData,
+	Name:    "Telegram Desktop tdata folder",
+	Kind:    KindFolder,
+	Records: Recorded{Addr: true, TestMode: true, UserID: true},
+	folder: &folderCodec{
+		find: findTData,
+		read: func(root fs.FS, opts LoadOptions) (*Session, error) {
+			return decodeTData(root, opts.Passcode, opts.Account)
+		},
+	},
+}
+
+// findTData finds the folder holding key_data: root itself, or the tdata
+// folder inside the Telegram Desktop folder.
+func findTData(root fs.FS) (fs.FS, error) {
+	if hasKeyData(root) {
+		return root, nil
+	}
+	if sub, err := fs.Sub(root, "tdata"); err == nil && hasKeyData(sub) {
+		return sub, nil
+	}
+	return nil, errors.New("holds no key_datas (or key_data0/1): not a Telegram Desktop tdata folder")
+}
+
 // hasKeyData reports whether root looks like a tdata folder: it holds the
 // key_data file under one of the names Telegram Desktop writes.
 func hasKeyData(root fs.FS) bool {
@@ -25,27 +55,26 @@ func hasKeyData(root fs.FS) bool {
 }
 
 // decodeTData reads account number account (0-based, in key_data order) of
-// a Telegram Desktop tdata folder with gotd's session/tdesktop, which
-// decrypts the local key from the passcode and the account's MTP data.
+// a Telegram Desktop tdata folder.
 func decodeTData(root fs.FS, passcode []byte, account int) (s *Session, err error) {
-	// gotd's reader indexes decrypted buffers by the lengths they declare;
-	// a crafted folder must give an error, not crash the program.
+	checked, err := checkedTData(root, passcode)
+	if err != nil {
+		return nil, &FormatError{Format: TData, Err: err}
+	}
+	// What is left after the checks is gotd's to refuse; it indexes
+	// decrypted buffers by lengths the files declare, so a slice bound it
+	// misses must still be an error, not a crash.
 	defer func() {
 		if r := recover(); r != nil {
 			s, err = nil, formatErr(TData, "malformed data (%v)", r)
 		}
 	}()
-	accounts, err := tdesktop.ReadFS(root, passcode)
+	accounts, err := tdesktop.ReadFS(checked, passcode)
 	if err != nil {
 		var magic *tdesktop.WrongMagicError
-		msg := err.Error()
 		switch {
-		case errors.Is(err, tdesktop.ErrKeyInfoDecrypt),
-			strings.Contains(msg, "decrypt keyEncrypted"):
-			if len(passcode) == 0 {
-				return nil, formatErr(TData, "the local key does not decrypt without a passcode: this tdata is passcode-protected (give --passcode)")
-			}
-			return nil, formatErr(TData, "wrong passcode: the local key does not decrypt (msg_key mismatch)")
+		case errors.Is(err, tdesktop.ErrKeyInfoDecrypt):
+			return nil, formatErr(TData, "the account list does not decrypt with the local key")
 		case errors.Is(err, tdesktop.ErrNoAccounts):
 			return nil, formatErr(TData, "key_data lists no accounts")
 		case errors.As(err, &magic):
@@ -89,7 +118,7 @@ func decodeTData(root fs.FS, passcode []byte, account int) (s *Session, err erro
 	return s, nil
 }
 
-// dcList names the DCs a tdata account holds keys for: "2" or "1, 2 and 4".
+// dcList names the DCs keys are held for: "2" or "1, 2 and 4".
 func dcList[V any](keys map[int]V) string {
 	ids := slices.Sorted(maps.Keys(keys))
 	parts := make([]string, len(ids))

@@ -63,3 +63,60 @@ func TestLoadTData(t *testing.T) {
 		})
 	}
 }
+
+// A folder that decrypts and lies about its sizes is refused before gotd's
+// reader allocates for it (16 GiB for 2^32-1 accounts, a map hint as large
+// for 2^32-1 keys), and so is a file that is too big or not a file.
+func TestTDataCountsAndSizesChecked(t *testing.T) {
+	mtp := sessionstest.FileKey("data") + "s"
+	tests := []struct {
+		name   string
+		fx     sessionstest.TData
+		change func(dir string)
+		want   string
+	}{
+		{name: "2^32-1 accounts", fx: sessionstest.TData{Accounts: 0xffffffff}, want: "declares 4294967295 accounts"},
+		{name: "as written", want: ""},
+		{name: "3 accounts in the room of 2", fx: sessionstest.TData{Accounts: 3}, want: "declares 3 accounts in 8 bytes"},
+		{name: "2^32-1 keys", fx: sessionstest.TData{Keys: 0xffffffff}, want: "declares 4294967295 keys"},
+		{name: "key_datas too big", change: func(d string) {
+			if err := os.Truncate(filepath.Join(d, "key_datas"), 2<<20); err != nil {
+				t.Fatal(err)
+			}
+		}, want: "more than any tdata file"},
+		{name: "account file is a directory", change: func(d string) {
+			os.Remove(filepath.Join(d, mtp))
+			os.Mkdir(filepath.Join(d, mtp), 0o700)
+		}, want: "is a directory"},
+		{name: "account file missing", change: func(d string) { os.Remove(filepath.Join(d, mtp)) }, want: "is missing"},
+		{name: "checksum", change: func(d string) {
+			b, _ := os.ReadFile(filepath.Join(d, mtp))
+			b[10] ^= 1
+			os.WriteFile(filepath.Join(d, mtp), b, 0o600)
+		}, want: "checksum mismatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fx := tt.fx
+			fx.UserID, fx.DC, fx.Key = 1, 2, testKey(t, 4)
+			sessionstest.WriteTData(t, dir, fx)
+			if tt.change != nil {
+				tt.change(dir)
+			}
+			s, err := Load(dir, LoadOptions{})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.DC != 2 {
+					t.Errorf("dc %d", s.DC)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !IsBadInput(err) {
+				t.Fatalf("got %v, want bad input with %q", err, tt.want)
+			}
+		})
+	}
+}

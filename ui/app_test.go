@@ -147,23 +147,26 @@ func TestScreens(t *testing.T) {
 		// then is pressed once ready holds, for screens that load first.
 		then    []string
 		settled func(Capture) bool
+		// more are events after the demo session's.
+		more []model.Event
 	}{
-		{"Keys", []string{"1"}, contains("Earlier temporary keys (2)"), nil, nil},
-		{"Handshake", []string{"2"}, contains("dh_prime_safe"), nil, nil},
-		{"Catalog", []string{"3"}, contains("bindTempAuthKey"), nil, nil},
-		{"Traffic", []string{"4"}, contains("req_pq_multi"), []string{"down", "o"}, contains("opens → ping")},
-		{"Server", []string{"5"}, contains("Recent server events"), nil, nil},
-		{"Log", []string{"6"}, contains("exported from DC 2 to DC 3"), nil, nil},
-		{"Help", []string{"?"}, contains("bind a fresh temp key"), nil, nil},
-		{"DropConfirm", []string{"d"}, contains("except the current 71b4e9d2c8a3f0d5"), nil, nil},
-		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil},
-		{"Login", []string{"l"}, contains("9996621234"), nil, nil},
-		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil},
+		{"Keys", []string{"1"}, contains("Earlier temporary keys (2)"), nil, nil, nil},
+		{"KeysExport", []string{"1"}, contains("Temporary keys on DC 3 (2)"), nil, nil, exportKeyEvents()},
+		{"Handshake", []string{"2"}, contains("dh_prime_safe"), nil, nil, nil},
+		{"Catalog", []string{"3"}, contains("bindTempAuthKey"), nil, nil, nil},
+		{"Traffic", []string{"4"}, contains("req_pq_multi"), []string{"down", "o"}, contains("opens → ping"), nil},
+		{"Server", []string{"5"}, contains("Recent server events"), nil, nil, nil},
+		{"Log", []string{"6"}, contains("exported from DC 2 to DC 3"), nil, nil, nil},
+		{"Help", []string{"?"}, contains("bind a fresh temp key"), nil, nil, nil},
+		{"DropConfirm", []string{"d"}, contains("except the current 71b4e9d2c8a3f0d5"), nil, nil, nil},
+		{"ExportPicker", []string{"e"}, contains("DC 3 (already authorized)"), nil, nil, nil},
+		{"Login", []string{"l"}, contains("9996621234"), nil, nil, nil},
+		{"Reveal", []string{"r", "y"}, contains("shown until"), nil, nil, nil},
 	}
 	for _, sc := range screens {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
-				h := newHarness(t, sz.w, sz.h, demoEvents())
+				h := newHarness(t, sz.w, sz.h, append(demoEvents(), sc.more...))
 				h.keys(sc.keys...)
 				c := h.await(sc.name, sc.ready)
 				if sc.then != nil {
@@ -412,7 +415,7 @@ func BenchmarkView(b *testing.B) {
 	for s := range numScreens {
 		b.Run(s.String(), func(b *testing.B) {
 			m.screen = s
-			m.sync()
+			m.refresh()
 			for b.Loop() {
 				_ = m.View()
 			}
@@ -434,7 +437,7 @@ func TestSnapshot(t *testing.T) {
 	for _, ev := range demoEvents() {
 		st.Apply(ev)
 	}
-	st.Apply(model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID"})
+	st.Apply(refusedBind())
 	out := Snapshot(st, goldenNow)
 	for _, want := range []string{
 		"tgpfs · local DC 2 (127.0.0.1:44302) · connected · as Test User · layer 214",
@@ -459,7 +462,7 @@ func BenchmarkLayout(b *testing.B) {
 	for _, ev := range demoEvents() {
 		st.Apply(ev)
 	}
-	body := fit(renderLog(st, stylesForBench()), 120)
+	body := fit(renderLog(st, stylesForBench(), 120), 120)
 	b.Run("lipgloss", func(b *testing.B) {
 		for b.Loop() {
 			_ = lipgloss.NewStyle().Width(120).Height(37).MaxHeight(37).Render(body)
@@ -478,7 +481,7 @@ func TestBlockMatchesLipgloss(t *testing.T) {
 		st.Apply(ev)
 	}
 	for _, w := range []int{40, 80, 120} {
-		body := fit(renderLog(st, stylesForBench()), w)
+		body := fit(renderLog(st, stylesForBench(), w), w)
 		for _, h := range []int{5, 21, 37} {
 			want := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(body)
 			if got := block(body, w, h); got != want {
@@ -581,5 +584,98 @@ func TestHeaderTargets(t *testing.T) {
 		if got := m.header(); !strings.Contains(got, tt.want) {
 			t.Errorf("header = %q, want %q in it", got, tt.want)
 		}
+	}
+}
+
+func TestWrapWords(t *testing.T) {
+	tests := []struct {
+		text  string
+		limit int
+		want  []string
+	}{
+		{"short", 20, []string{"short"}},
+		{"dropped temporary keys except 71b4e9d2c8a3f0d5; 1 proven gone with -404", 40,
+			[]string{"dropped temporary keys except", "71b4e9d2c8a3f0d5; 1 proven gone with", "-404"}},
+		{"a 0123456789abcdefghij b", 8, []string{"a", "01234567", "89abcdef", "ghij b"}},
+		{"two\nlines", 20, []string{"two", "lines"}},
+		{"", 20, []string{""}},
+	}
+	for _, tt := range tests {
+		got := wrapWords(tt.text, tt.limit)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("wrapWords(%q, %d) = %q, want %q", tt.text, tt.limit, got, tt.want)
+		}
+		for _, l := range got {
+			if lipgloss.Width(l) > tt.limit {
+				t.Errorf("line %q is wider than %d", l, tt.limit)
+			}
+		}
+	}
+}
+
+// The Log screen wraps long entries at their words instead of cutting
+// them: at 80 columns every word of every entry is on screen, whole.
+func TestLogWrapsLongEntries(t *testing.T) {
+	st := model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	st.Apply(model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID",
+		Advice: "the DC does not know the permanent key: drop both keys, make new ones and bind again"})
+	out := renderLog(st, stylesForBench(), 80)
+	var words []string
+	for _, l := range strings.Split(out, "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("line %q is %d cells wide", l, w)
+		}
+		if strings.Contains(l, "…") && !strings.HasSuffix(l, "drop…") {
+			t.Errorf("line %q is cut", l)
+		}
+		f := strings.Fields(l)
+		if len(f) > 0 && len(f[0]) == 8 && strings.Count(f[0], ":") == 2 {
+			f = f[2:] // the time and the mark
+		}
+		words = append(words, f...)
+	}
+	var want []string
+	for _, e := range st.Log {
+		want = append(want, strings.Fields(e.Text)...)
+	}
+	// Broken only at spaces: "-404" stays one word.
+	if !slices.Equal(words, want) {
+		t.Fatalf("the wrapped log's words differ from the entries':\n%q\n%q", words, want)
+	}
+}
+
+// An export's temporary key on DC 3 is live there; it is listed under DC
+// 3's own heading, after this DC's earlier keys, not among them.
+func TestKeysGroupedByDC(t *testing.T) {
+	st := model.NewState()
+	for _, ev := range append(demoEvents(), exportKeyEvents()...) {
+		st.Apply(ev)
+	}
+	out := renderKeys(st, goldenNow, stylesForBench(), 120, nil)
+	home := strings.Index(out, "Earlier temporary keys on DC 2 (2)")
+	dc3 := strings.Index(out, "Temporary keys on DC 3 (2)")
+	if home < 0 || dc3 < home {
+		t.Fatalf("want this DC's keys, then DC 3's:\n%s", out)
+	}
+	for _, id := range []model.KeyID{tempA, tempB} {
+		if i := strings.Index(out, id.String()); i < home || i > dc3 {
+			t.Errorf("%s is not under this DC's heading", id)
+		}
+	}
+	for _, id := range []model.KeyID{tempE, tempF} {
+		if i := strings.Index(out, id.String()); i < dc3 {
+			t.Errorf("%s is not under DC 3's heading", id)
+		}
+	}
+	// One DC only: the heading stays as it was.
+	st = model.NewState()
+	for _, ev := range demoEvents() {
+		st.Apply(ev)
+	}
+	if out := renderKeys(st, goldenNow, stylesForBench(), 120, nil); !strings.Contains(out, "Earlier temporary keys (2)") || strings.Contains(out, "Temporary keys on") {
+		t.Fatalf("one DC's keys:\n%s", out)
 	}
 }

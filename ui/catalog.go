@@ -75,9 +75,10 @@ func (d methodDelegate) Render(w io.Writer, lm list.Model, index int, it list.It
 	fmt.Fprintf(w, "%s%s %s", cursor, mark, name)
 }
 
-// catalogPane is the method list with a fuzzy filter beside the selected
+// catalogScreen is the method list with a fuzzy filter beside the selected
 // method's page.
-type catalogPane struct {
+type catalogScreen struct {
+	sh     *shared
 	list   list.Model
 	detail viewport.Model // keeps the detail's scroll offset and bounds
 	lines  []string       // the detail, cut to width
@@ -92,7 +93,8 @@ type catalogPane struct {
 // Search); without one the list's fuzzy match on names is used.
 type CatalogSearch func(query string) []string
 
-func newCatalogPane(methods []Method, search CatalogSearch, s styles.Styles) catalogPane {
+func newCatalogScreen(sh *shared, opts Options) screen {
+	methods, search, s := opts.Catalog, opts.CatalogSearch, sh.styles
 	items := make([]list.Item, len(methods))
 	for i, m := range methods {
 		items[i] = methodItem{m}
@@ -113,7 +115,7 @@ func newCatalogPane(methods []Method, search CatalogSearch, s styles.Styles) cat
 	}
 	detail := viewport.New(0, 0)
 	detail.Style = lipgloss.NewStyle().PaddingLeft(1)
-	return catalogPane{list: l, detail: detail, s: s}
+	return &catalogScreen{sh: sh, list: l, detail: detail, s: s}
 }
 
 // searchFilter adapts a CatalogSearch to bubbles/list's filter, which
@@ -134,14 +136,14 @@ func searchFilter(search CatalogSearch) list.FilterFunc {
 	}
 }
 
-func (p *catalogPane) listWidth() int {
+func (p *catalogScreen) listWidth() int {
 	if p.width >= 110 {
 		return 34
 	}
 	return 26
 }
 
-func (p *catalogPane) setSize(w, h int) {
+func (p *catalogScreen) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.list.SetSize(p.listWidth(), h)
 	p.detail.Width, p.detail.Height = max(w-p.listWidth()-1, 10), h
@@ -149,34 +151,56 @@ func (p *catalogPane) setSize(w, h int) {
 	p.sync()
 }
 
-func (p *catalogPane) typing() bool { return p.list.FilterState() == list.Filtering }
+func (p *catalogScreen) Typing() bool { return p.list.FilterState() == list.Filtering }
 
-func (p *catalogPane) selected() (Method, bool) {
+func (p *catalogScreen) Bindings() []key.Binding {
+	return []key.Binding{p.sh.keys.Snippet, p.sh.keys.Filter}
+}
+
+func (p *catalogScreen) selected() (Method, bool) {
 	if it, ok := p.list.SelectedItem().(methodItem); ok {
 		return it.m, true
 	}
 	return Method{}, false
 }
 
-func (p *catalogPane) scroll(n int) {
-	if n < 0 {
-		p.detail.ScrollUp(-n)
-	} else {
-		p.detail.ScrollDown(n)
+// Copyables offers the selected method's gotd snippet to the copy menu.
+func (p *catalogScreen) Copyables() []copyItem {
+	if m, ok := p.selected(); ok && m.Snippet != "" {
+		return []copyItem{{label: "Go snippet for " + m.Name, what: m.Name + " snippet", text: m.Snippet}}
 	}
+	return nil
 }
 
-func (p *catalogPane) update(msg tea.Msg) tea.Cmd {
-	if km, ok := msg.(tea.KeyMsg); ok && !p.typing() {
-		switch km.String() {
-		case "pgup":
-			p.detail.PageUp()
-			return nil
-		case "pgdown", " ":
-			p.detail.PageDown()
-			return nil
+// Refresh has nothing to do: the page is rendered when the selection
+// changes, and nothing on it comes from the State.
+func (p *catalogScreen) Refresh() {}
+
+func (p *catalogScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case eventMsg, shownMsg, tickMsg:
+		return nil
+	case tea.MouseMsg:
+		scrollWheel(&p.detail, msg)
+		return nil
+	case tea.KeyMsg:
+		if !p.Typing() {
+			switch {
+			case key.Matches(msg, p.sh.keys.Snippet):
+				if items := p.Copyables(); len(items) > 0 {
+					return items[0].request()
+				}
+				return nil
+			case msg.String() == "pgup":
+				p.detail.PageUp()
+				return nil
+			case msg.String() == "pgdown", msg.String() == " ":
+				p.detail.PageDown()
+				return nil
+			}
 		}
 	}
+	// Keys, and the list's own messages (the filter's results).
 	var cmd tea.Cmd
 	p.list, cmd = p.list.Update(msg)
 	p.sync()
@@ -184,7 +208,7 @@ func (p *catalogPane) update(msg tea.Msg) tea.Cmd {
 }
 
 // sync renders the selected method's page when the selection changed.
-func (p *catalogPane) sync() {
+func (p *catalogScreen) sync() {
 	m, ok := p.selected()
 	if !ok {
 		p.shown = ""
@@ -200,12 +224,13 @@ func (p *catalogPane) sync() {
 	p.detail.GotoTop()
 }
 
-func (p *catalogPane) setDetail(s string) {
+func (p *catalogScreen) setDetail(s string) {
 	p.lines = strings.Split(s, "\n")
 	p.detail.SetContent(s)
 }
 
-func (p *catalogPane) view(s styles.Styles) string {
+func (p *catalogScreen) View() string {
+	s := p.s
 	if len(p.list.Items()) == 0 {
 		return s.Dim.Render("The catalog is empty.")
 	}

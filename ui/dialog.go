@@ -7,70 +7,93 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-
-	"tgpfs/ui/styles"
+	"github.com/charmbracelet/lipgloss"
 )
 
-// dialog is a modal question over the screen. update returns the dialog to
-// keep showing (nil closes it) and the command its answer starts.
-type dialog interface {
-	update(msg tea.KeyMsg, k KeyMap) (dialog, tea.Cmd)
-	view(s styles.Styles, width int) string
+// The dialogs are modal questions over the screen, overlays at rankDialog:
+// each takes keys only, and closes itself when answered.
+
+// box is what the dialogs share: the look, the keys, and the body they are
+// centred in.
+type box struct {
+	sh            *shared
+	width, height int
+}
+
+func (b *box) SetSize(w, h int) { b.width, b.height = w, h }
+
+// place draws content as a dialog in the middle of the body.
+func (b *box) place(content string) string {
+	d := b.sh.styles.Dialog.Width(min(b.width-4, 72)).Render(content)
+	return lipgloss.Place(b.width, b.height, lipgloss.Center, lipgloss.Center, d)
 }
 
 // confirm asks yes or no before an action that cannot be undone or that
 // shows a secret.
 type confirm struct {
+	box
 	title, body string
 	yes         func() tea.Cmd
 }
 
-func (c *confirm) update(msg tea.KeyMsg, k KeyMap) (dialog, tea.Cmd) {
-	switch {
-	case key.Matches(msg, k.Confirm):
-		return nil, c.yes()
-	case key.Matches(msg, k.Cancel), key.Matches(msg, k.Quit):
-		return nil, nil
+func (c *confirm) Update(msg tea.Msg) (tea.Cmd, bool) {
+	m, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil, false
 	}
-	return c, nil
+	k := c.sh.keys
+	switch {
+	case key.Matches(m, k.Confirm):
+		return c.yes(), true
+	case key.Matches(m, k.Cancel), key.Matches(m, k.Quit):
+		return nil, true
+	}
+	return nil, false
 }
 
-func (c *confirm) view(s styles.Styles, width int) string {
-	return s.Dialog.Width(width).Render(s.DialogTitle.Render(c.title) + "\n\n" + c.body + "\n\n" +
-		s.Dim.Render("enter/y yes · esc/n no"))
+func (c *confirm) View() string {
+	s := c.sh.styles
+	return c.place(s.DialogTitle.Render(c.title) + "\n\n" + c.body + "\n\n" + s.Dim.Render("enter/y yes · esc/n no"))
 }
 
 // picker chooses one of a few options.
 type picker struct {
+	box
 	title   string
 	options []string
 	cursor  int
 	pick    func(i int) tea.Cmd
 }
 
-func (p *picker) update(msg tea.KeyMsg, k KeyMap) (dialog, tea.Cmd) {
+func (p *picker) Update(msg tea.Msg) (tea.Cmd, bool) {
+	m, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil, false
+	}
+	k := p.sh.keys
 	switch {
-	case key.Matches(msg, k.Up):
+	case key.Matches(m, k.Up):
 		p.cursor = max(p.cursor-1, 0)
-	case key.Matches(msg, k.Down):
+	case key.Matches(m, k.Down):
 		p.cursor = min(p.cursor+1, len(p.options)-1)
-	case msg.Type == tea.KeyEnter:
+	case m.Type == tea.KeyEnter:
 		if len(p.options) == 0 {
-			return nil, nil
+			return nil, true
 		}
-		return nil, p.pick(p.cursor)
-	case msg.Type == tea.KeyEsc, key.Matches(msg, k.Quit):
-		return nil, nil
+		return p.pick(p.cursor), true
+	case m.Type == tea.KeyEsc, key.Matches(m, k.Quit):
+		return nil, true
 	default:
 		// A digit picks directly.
-		if r := msg.Runes; len(r) == 1 && r[0] >= '1' && int(r[0]-'1') < len(p.options) {
-			return nil, p.pick(int(r[0] - '1'))
+		if r := m.Runes; len(r) == 1 && r[0] >= '1' && int(r[0]-'1') < len(p.options) {
+			return p.pick(int(r[0] - '1')), true
 		}
 	}
-	return p, nil
+	return nil, false
 }
 
-func (p *picker) view(s styles.Styles, width int) string {
+func (p *picker) View() string {
+	s := p.sh.styles
 	var b strings.Builder
 	b.WriteString(s.DialogTitle.Render(p.title) + "\n\n")
 	if len(p.options) == 0 {
@@ -86,17 +109,18 @@ func (p *picker) view(s styles.Styles, width int) string {
 		b.WriteString(line + "\n")
 	}
 	b.WriteString("\n" + s.Dim.Render("↑/↓ choose · enter pick · esc cancel"))
-	return s.Dialog.Width(width).Render(b.String())
+	return p.place(b.String())
 }
 
 // input asks for one line of text.
 type input struct {
+	box
 	title, hint string
 	field       textinput.Model
 	submit      func(string) tea.Cmd
 }
 
-func newInput(title, hint, value string, submit func(string) tea.Cmd) *input {
+func newInput(sh *shared, title, hint, value string, submit func(string) tea.Cmd) *input {
 	f := textinput.New()
 	f.SetValue(value)
 	f.CharLimit = 32
@@ -105,26 +129,31 @@ func newInput(title, hint, value string, submit func(string) tea.Cmd) *input {
 	// A static cursor: no blink timer, and the same picture every frame.
 	f.Cursor.SetMode(cursor.CursorStatic)
 	f.Focus()
-	return &input{title: title, hint: hint, field: f, submit: submit}
+	return &input{box: box{sh: sh}, title: title, hint: hint, field: f, submit: submit}
 }
 
-func (in *input) update(msg tea.KeyMsg, _ KeyMap) (dialog, tea.Cmd) {
-	switch msg.Type {
+func (in *input) Update(msg tea.Msg) (tea.Cmd, bool) {
+	m, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil, false
+	}
+	switch m.Type {
 	case tea.KeyEnter:
 		v := strings.TrimSpace(in.field.Value())
 		if v == "" {
-			return in, nil
+			return nil, false
 		}
-		return nil, in.submit(v)
-	case tea.KeyEsc, tea.KeyCtrlC:
-		return nil, nil
+		return in.submit(v), true
+	case tea.KeyEsc:
+		return nil, true
 	}
 	var cmd tea.Cmd
-	in.field, cmd = in.field.Update(msg)
-	return in, cmd
+	in.field, cmd = in.field.Update(m)
+	return cmd, false
 }
 
-func (in *input) view(s styles.Styles, width int) string {
-	return s.Dialog.Width(width).Render(s.DialogTitle.Render(in.title) + "\n" + s.Dim.Render(in.hint) + "\n\n" +
+func (in *input) View() string {
+	s := in.sh.styles
+	return in.place(s.DialogTitle.Render(in.title) + "\n" + s.Dim.Render(in.hint) + "\n\n" +
 		in.field.View() + "\n\n" + s.Dim.Render("enter log in · esc cancel"))
 }

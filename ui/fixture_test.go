@@ -21,6 +21,8 @@ var (
 	tempB   = kid(0x0c9e7f3a51d2b6e8)
 	tempC   = kid(0x71b4e9d2c8a3f0d5)
 	tempD   = kid(0x2b7e151628aed2a6)
+	tempE   = kid(0x9f4c2d7a1e6b3805) // on DC 3, for the export
+	tempF   = kid(0x3a8e5f0c7d2b9146) // on DC 3, after tempE
 	user    = model.User{ID: 1000021, Phone: "9996621234", FirstName: "Test", LastName: "User"}
 	localDC = model.Target{Env: "local", DC: 2, Addr: "127.0.0.1:44302", Layer: 214}
 )
@@ -123,6 +125,19 @@ func demoEvents() []model.Event {
 		model.Exported{At: sec(50), FromDC: 2, ToDC: 3, User: user},
 	)
 	return evs
+}
+
+// exportKeyEvents are what the driver reports when an export binds a
+// temporary key on DC 3 to DC 3's own permanent key, then rotates it there.
+func exportKeyEvents() []model.Event {
+	dc3Perm := kid(0x6d3e0a91c4b2f857)
+	return []model.Event{
+		model.TempKeyCreated{At: sec(50), Key: model.TempKey{ID: tempE, DC: 3, ExpiresIn: 90 * time.Second, CreatedAt: sec(50)}},
+		model.TempKeyBound{At: sec(50), ID: tempE, PermID: dc3Perm, ExpiresAt: sec(140)},
+		model.TempKeyEnded{At: sec(55), ID: tempE, How: model.Rotated, Detail: "replaced by " + tempF.String()},
+		model.TempKeyCreated{At: sec(55), Key: model.TempKey{ID: tempF, DC: 3, ExpiresIn: 90 * time.Second, CreatedAt: sec(55)}},
+		model.TempKeyBound{At: sec(55), ID: tempF, PermID: dc3Perm, ExpiresAt: sec(145)},
+	}
 }
 
 func demoFrames() []Frame {
@@ -359,3 +374,12 @@ func (c *testClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *testClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 func stylesForBench() styles.Styles { return styles.Default() }
+
+// refusedBind is the BindFailed the driver reports when the DC does not know
+// an old permanent key that holds the login: ENCRYPTED_MESSAGE_INVALID, with
+// the verdict the driver acted on (drop both keys, which logs the user out).
+func refusedBind() model.BindFailed {
+	err := &model.RPCError{Code: 400, Message: "ENCRYPTED_MESSAGE_INVALID", Type: "ENCRYPTED_MESSAGE_INVALID"}
+	return model.BindFailed{At: sec(66), ID: tempD, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID",
+		Verdict: model.Classify(err, model.KeyState{PermAge: time.Hour, HomeDC: true})}
+}

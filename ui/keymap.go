@@ -1,14 +1,18 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"fmt"
 
-// KeyMap is every key the app answers to. Screens add their own bindings
-// (Traffic's open, Catalog's copy) but read them from here, so `?` shows the
-// whole truth.
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// KeyMap is every key the app answers to. The screens answer to their own
+// bindings (Traffic's open, Catalog's copy) but read them from here, and
+// list them in their Bindings, so `?` shows the whole truth.
 type KeyMap struct {
 	NextTab key.Binding
 	PrevTab key.Binding
-	Tab     [numScreens]key.Binding
+	Tab     []key.Binding // one per screen, in tab order
 
 	Up       key.Binding
 	Down     key.Binding
@@ -67,24 +71,21 @@ func DefaultKeyMap() KeyMap {
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
+	k.Tab = make([]key.Binding, numScreens)
 	for i := range k.Tab {
 		n := string(rune('1' + i))
-		k.Tab[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1-6", "go to screen"))
+		k.Tab[i] = key.NewBinding(key.WithKeys(n), key.WithHelp(fmt.Sprintf("1-%d", numScreens), "go to screen"))
 	}
 	return k
 }
 
-// ShortHelp is the one line at the bottom.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.Bind, k.Drop, k.Export, k.Pause, k.Help, k.Quit}
-}
-
-// FullHelp is what `?` shows, in columns.
+// FullHelp is the keys every screen answers to, in the columns `?` shows;
+// the screens' own keys follow them there (screen.Bindings).
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.NextTab, k.PrevTab, k.Tab[0], k.Up, k.Down, k.PageUp, k.PageDown, k.Earlier, k.Later},
+		{k.NextTab, k.PrevTab, k.Tab[0], k.Up, k.Down, k.PageUp, k.PageDown},
 		{k.Bind, k.Drop, k.Export, k.Login, k.Pause},
-		{k.Reveal, k.Copy, k.Open, k.Snippet, k.Filter},
+		{k.Reveal, k.Copy},
 		{k.Help, k.Cancel, k.Quit},
 	}
 }

@@ -4,15 +4,19 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"tgpfs/model"
 	"tgpfs/ui/styles"
 )
 
-// trafficPane lists the tap's frames, newest first, and shows the result of
-// opening the selected one with each key.
-type trafficPane struct {
+// trafficScreen lists the tap's frames, newest first, and shows the result
+// of opening the selected one with each key. It loads the frames when it
+// comes into view and on every tick while it is on show.
+type trafficScreen struct {
+	sh     *shared
 	frames []Frame // newest first
 	cursor int
 	top    int // first row in view
@@ -23,15 +27,21 @@ type trafficPane struct {
 	body   string // rendered by render, shown by view
 }
 
-func newTrafficPane() trafficPane { return trafficPane{} }
+// Messages the Traffic screen's commands answer with.
+type (
+	framesMsg []Frame
+	openedMsg OpenResult
+)
 
-func (p *trafficPane) setSize(w, h int) {
+func newTrafficScreen(sh *shared, _ Options) screen { return &trafficScreen{sh: sh} }
+
+func (p *trafficScreen) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.rows = max(h-9, 3) // room below for the open result
 }
 
 // setFrames replaces the list, keeping the selection on the same frame.
-func (p *trafficPane) setFrames(oldestFirst []Frame) {
+func (p *trafficScreen) setFrames(oldestFirst []Frame) {
 	var keep int
 	hadSel := false
 	if f, ok := p.selected(); ok {
@@ -53,19 +63,19 @@ func (p *trafficPane) setFrames(oldestFirst []Frame) {
 	p.clamp()
 }
 
-func (p *trafficPane) selected() (Frame, bool) {
+func (p *trafficScreen) selected() (Frame, bool) {
 	if p.cursor < 0 || p.cursor >= len(p.frames) {
 		return Frame{}, false
 	}
 	return p.frames[p.cursor], true
 }
 
-func (p *trafficPane) move(n int) {
+func (p *trafficScreen) move(n int) {
 	p.cursor += n
 	p.clamp()
 }
 
-func (p *trafficPane) clamp() {
+func (p *trafficScreen) clamp() {
 	p.cursor = min(max(p.cursor, 0), max(len(p.frames)-1, 0))
 	if p.cursor < p.top {
 		p.top = p.cursor
@@ -76,7 +86,63 @@ func (p *trafficPane) clamp() {
 	p.top = max(min(p.top, len(p.frames)-p.rows), 0)
 }
 
-func (p *trafficPane) render(st *model.State, s styles.Styles) {
+func (p *trafficScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case shownMsg, tickMsg:
+		return p.fetch()
+	case framesMsg:
+		p.setFrames(msg)
+	case openedMsg:
+		r := OpenResult(msg)
+		p.opened = &r
+	case tea.MouseMsg:
+		p.move(wheel(msg))
+	case tea.KeyMsg:
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *trafficScreen) fetch() tea.Cmd {
+	b := p.sh.backend
+	if b == nil {
+		return nil
+	}
+	return func() tea.Msg { return framesMsg(b.Frames()) }
+}
+
+func (p *trafficScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.sh.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		p.move(-1)
+	case key.Matches(msg, k.Down):
+		p.move(1)
+	case key.Matches(msg, k.PageUp):
+		p.move(-p.rows)
+	case key.Matches(msg, k.PageDown):
+		p.move(p.rows)
+	case key.Matches(msg, k.Top):
+		p.move(-len(p.frames))
+	case key.Matches(msg, k.Bottom):
+		p.move(len(p.frames))
+	case key.Matches(msg, k.Open):
+		f, ok := p.selected()
+		b := p.sh.backend
+		if !ok || b == nil {
+			return nil
+		}
+		return func() tea.Msg { return openedMsg(b.OpenFrame(f)) }
+	}
+	return nil
+}
+
+func (p *trafficScreen) Bindings() []key.Binding { return []key.Binding{p.sh.keys.Open} }
+func (p *trafficScreen) Typing() bool            { return false }
+
+func (p *trafficScreen) Refresh() { p.render(p.sh.st, p.sh.styles) }
+
+func (p *trafficScreen) render(st *model.State, s styles.Styles) {
 	var b strings.Builder
 	line := func(str string) { b.WriteString(str + "\n") }
 	if len(p.frames) == 0 {
@@ -110,7 +176,7 @@ func (p *trafficPane) render(st *model.State, s styles.Styles) {
 	p.body = strings.TrimRight(b.String(), "\n")
 }
 
-func (p *trafficPane) view(_ styles.Styles) string { return p.body }
+func (p *trafficScreen) View() string { return p.body }
 
 func shortDir(d model.Direction) string {
 	if d == model.Received {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,24 +12,25 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"tgpfs/internal/app"
 	"tgpfs/model"
 	"tgpfs/proto"
-	"tgpfs/proto/endpoints"
-	"tgpfs/proto/localdc"
-	"tgpfs/sessions"
 )
 
-func init() { register(newAuditCmd) }
-
 type auditFlags struct {
-	target  targetFlags
-	session string
-	ttl     time.Duration
+	dryRun  bool
 	asJSON  bool
 	timeout time.Duration
 }
 
+// maxAuditTimeout bounds --timeout; a lifecycle takes seconds.
+const maxAuditTimeout = 24 * time.Hour
+
 func newAuditCmd(stdio *IO) *cobra.Command {
+	cfg := app.Defaults()
+	cfg.TTL = time.Hour
+	// The audit makes keys and binds them; it logs nobody in.
+	cfg.NoLogin = true
 	var f auditFlags
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -46,15 +46,14 @@ Exit status 0 only when every check and step passed; 1 when one failed; 2
 for bad flags or a bad session. With --json stdout holds one JSON document.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAudit(cmd.Context(), stdio, f)
+			return runAudit(cmd.Context(), stdio, cfg, f)
 		},
 	}
-	f.target.add(cmd)
+	addTargetFlags(cmd, &cfg, &f.dryRun)
 	fl := cmd.Flags()
-	fl.StringVar(&f.session, "session", "", "use the permanent key of this session file or string instead of making one")
-	fl.DurationVar(&f.ttl, "ttl", time.Hour, "lifetime to ask for the temporary keys (expires_in)")
+	fl.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "lifetime to ask for the temporary keys (expires_in)")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON document instead of text")
-	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long (0: never)")
 	return cmd
 }
 
@@ -125,77 +124,33 @@ type auditStep struct {
 	Err        string  `json:"error,omitempty"`
 }
 
-func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
-	env, err := endpoints.ParseEnv(f.target.env)
+func runAudit(ctx context.Context, stdio *IO, cfg app.Config, f auditFlags) error {
+	cfg.Getenv = stdio.Getenv
+	a, err := app.New(cfg)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
-	if f.ttl < time.Minute && env != endpoints.Local {
-		return usageErr(fmt.Errorf("--ttl %v: real DCs want at least a minute", f.ttl))
+	if err := app.DurationIn("--timeout", f.timeout, 0, maxAuditTimeout, "0 waits as long as it takes"); err != nil {
+		return err
 	}
-	if f.ttl < time.Second {
-		return usageErr(fmt.Errorf("--ttl %v: at least 1s", f.ttl))
+	if f.dryRun {
+		return a.WriteDryRun(stdio.Out, f.asJSON)
 	}
-	var sess *sessions.Session
-	if f.session != "" {
-		sess, err = sessions.Load(f.session, sessions.LoadOptions{})
-		if err != nil {
-			return usageErr(fmt.Errorf("--session: %w", err))
-		}
-		if sess.DC >= 1 && sess.DC <= 5 {
-			f.target.dc = sess.DC
-		}
-		if sess.HostPort() != "" && !sess.AddrFromDC && env != endpoints.Local {
-			f.target.addr = sess.HostPort()
-		}
-	}
-	if f.target.dryRun {
-		t, err := f.target.resolve(stdio.Getenv, nil)
-		if err != nil {
-			return err
-		}
-		return t.writeDryRun(stdio.Out, f.asJSON)
-	}
-	if sess != nil {
-		fmt.Fprintln(stdio.Err, "warning: using the permanent key of "+sess.PermKey().Source+": "+sessions.DuplicateWarning)
+	for _, w := range a.Warnings() {
+		warn(stdio, w)
 	}
 	if f.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-
-	var cluster *localdc.Cluster
-	if env == endpoints.Local {
-		cluster, err = localdc.Start(ctx, localdc.Config{DCs: 3})
-		if err != nil {
-			return fmt.Errorf("start local DCs: %w", err)
-		}
-		defer cluster.Close()
-		if f.target.dc > len(cluster.DCs()) {
-			return usageErr(fmt.Errorf("--dc-id %d: the local cluster has DCs 1..%d", f.target.dc, len(cluster.DCs())))
-		}
-	}
-	t, err := f.target.resolve(stdio.Getenv, func(dc int) string { return cluster.Addr(dc) })
+	s, err := a.Start(ctx)
 	if err != nil {
 		return err
 	}
-	if t.AppErr != nil {
-		return usageErr(t.AppErr)
-	}
-	opts := proto.Options{TempTTL: f.ttl, AppID: t.App.ID, AppHash: t.App.Hash, Transport: t.Transport, Proxy: t.Proxy}
-	ep := t.Endpoint
-	opts.Target = proto.Target{Env: string(env), DC: ep.DC, Addr: ep.Addr, ProtocolDC: ep.ProtocolDC, PublicKeys: ep.PublicKeys}
-	if cluster != nil {
-		opts.Target.ProtocolDC = cluster.ProtocolDC(ep.DC)
-		opts.Target.PublicKeys = []*rsa.PublicKey{cluster.PublicKey()}
-	}
-	if sess != nil {
-		opts.PermKey = sess.AuthKey
-		opts.PermSource = sess.PermKey().Source
-	}
+	defer s.Close()
 
-	rep := auditLifecycle(ctx, opts)
+	rep := auditLifecycle(ctx, s.Driver, s.Target)
 	if f.asJSON {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")
@@ -215,9 +170,9 @@ func runAudit(ctx context.Context, stdio *IO, f auditFlags) error {
 	return nil
 }
 
-// auditLifecycle runs the steps and gathers the report from the driver's events.
-func auditLifecycle(ctx context.Context, opts proto.Options) *auditReport {
-	d := proto.NewDriver(opts)
+// auditLifecycle runs the steps on d, a new driver for target, and gathers
+// the report from its events. It closes d.
+func auditLifecycle(ctx context.Context, d *proto.Driver, t proto.Target) *auditReport {
 	// Renewal stays paused: the audit does one rotation, on purpose.
 	d.SetRenewalPaused(true)
 	var (
@@ -234,7 +189,6 @@ func auditLifecycle(ctx context.Context, opts proto.Options) *auditReport {
 		}
 	}()
 
-	t := opts.Target
 	rep := &auditReport{Target: auditTarget{Env: t.Env, DC: t.DC, Addr: t.Addr, ProtocolDC: t.ProtocolDC},
 		Steps: []auditStep{}, Dropped: []string{}, Handshakes: []auditHandshake{}, Events: []string{}}
 	var firstTemp model.KeyID

@@ -14,8 +14,6 @@ import (
 	"tgpfs/model/catalog"
 )
 
-func init() { register(newCatalogCmd) }
-
 type catalogFlags struct {
 	json   bool
 	search string
@@ -38,9 +36,9 @@ auth.bindTempAuthKey). --json prints an array of method objects.`, catalog.Layer
   tgpfs catalog bindTempAuthKey
   tgpfs catalog --search ENCRYPTED
   tgpfs catalog auth.dropTempAuthKeys --json`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
-				return usageErr(err)
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return fmt.Errorf("want at most one METHOD, got %d: %q", len(args), args)
 			}
 			return nil
 		},

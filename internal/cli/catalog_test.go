@@ -56,7 +56,7 @@ func TestCatalogUsageErrors(t *testing.T) {
 		{[]string{"catalog", "bnd"}, `no auth.* method "bnd" in layer 229; did you mean auth.bindTempAuthKey`},
 		{[]string{"catalog", "help.getConfig"}, `no auth.* method "help.getConfig"`},
 		{[]string{"catalog", "bind", "--search", "x"}, "give a METHOD or --search, not both"},
-		{[]string{"catalog", "a", "b"}, "accepts at most 1 arg"},
+		{[]string{"catalog", "a", "b"}, "want at most one METHOD, got 2"},
 		{[]string{"catalog", "--jsn"}, "unknown flag"},
 	}
 	for _, tt := range tests {

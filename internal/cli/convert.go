@@ -10,17 +10,16 @@ import (
 
 	"tgpfs/sessions"
 	"tgpfs/sessions/atomicfile"
+	"tgpfs/sessions/safetext"
 )
 
-func init() { register(newConvertCmd) }
-
 // fieldFlags maps a field a target format may need to the flag that gives it.
-var fieldFlags = map[string]string{
-	"api_id":  "--api-id",
-	"user_id": "--user-id",
-	"addr":    "--addr",
-	"port":    "--addr",
-	"dc":      "--dc-id",
+var fieldFlags = map[sessions.Field]string{
+	sessions.FieldAPIID:  "--api-id",
+	sessions.FieldUserID: "--user-id",
+	sessions.FieldAddr:   "--addr",
+	sessions.FieldPort:   "--addr",
+	sessions.FieldDC:     "--dc-id",
 }
 
 func newConvertCmd(stdio *IO) *cobra.Command {
@@ -36,31 +35,38 @@ func newConvertCmd(stdio *IO) *cobra.Command {
 		bot    bool
 		test   bool
 	)
+	writable := sessions.FormatList(sessions.Writable)
 	cmd := &cobra.Command{
 		Use:   "convert SESSION --to FORMAT [-o PATH]",
 		Short: "Write a session in another library's format (offline)",
 		Long: `Convert reads SESSION like inspect does and writes the same permanent key in
-FORMAT: gotd, telethon, telethon-sqlite, pyrogram, pyrogram-sqlite or gramjs.
+FORMAT: ` + writable + `.
 
-String formats (telethon, pyrogram, gramjs) go to standard output unless -o is
-given; files are created 0600, written atomically, and never replace an
-existing file without --force. Values the target needs and the source does not
-record come from flags: --api-id and --user-id for Pyrogram, --addr where the
-source stores only a DC id.`,
+String formats go to standard output unless -o is given; files are created
+0600, written atomically, and never replace an existing file without --force,
+and then only a regular file (never a directory, a device, a FIFO or a symbolic
+link). Values the target needs and the source does not record come from flags:
+--api-id and --user-id for Pyrogram, --addr where the source stores only a DC
+id. Temporary keys the source stores are never copied.`,
 		Args: oneSession,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
-				return usageErr(errors.New("--to FORMAT is required (gotd, telethon, telethon-sqlite, pyrogram, pyrogram-sqlite, gramjs)"))
+				return usageErr(fmt.Errorf("--to FORMAT is required (%s)", writable))
 			}
 			target, err := sessions.ParseFormat(to)
 			if err != nil {
 				return usageErr(fmt.Errorf("--to: %w", err))
 			}
-			if target == sessions.TData {
-				return usageErr(errors.New("--to tdata: tgpfs reads Telegram Desktop folders but does not write them"))
+			if d, _ := sessions.Describe(target); !target.Writable() {
+				return usageErr(fmt.Errorf("--to %s: tgpfs reads this format (%s) but does not write it", target, d.Name))
 			}
 			if !target.IsString() && out == "" {
 				return usageErr(fmt.Errorf("%s is a file: give -o PATH", target))
+			}
+			if out != "" {
+				if err := atomicfile.Check(out, force); err != nil {
+					return usageErr(fmt.Errorf("-o: %w", err))
+				}
 			}
 			s, err := lf.load(stdio, args[0])
 			if err != nil {
@@ -80,12 +86,17 @@ source stores only a DC id.`,
 				if err != nil {
 					return convertErr(err)
 				}
-				fmt.Fprintln(stdio.Out, string(text))
+				if _, err := fmt.Fprintln(stdio.Out, string(text)); err != nil {
+					return err // RunContext says the write failed, in its words
+				}
 			} else {
 				if err := sessions.WriteFile(out, s, target, force); err != nil {
 					return convertErr(err)
 				}
-				fmt.Fprintf(stdio.Err, "wrote %s session to %s (mode 0600), key id %s\n", target, out, s.KeyID())
+				fmt.Fprintf(stdio.Err, "wrote %s session to %s (mode 0600), key id %s\n", target, safetext.Quote(out), s.KeyID())
+			}
+			if n := len(s.TempKeys); n > 0 {
+				fmt.Fprintf(stdio.Err, "note: the %d temporary keys the source stores were not copied (each belongs to one connection of the program that made it)\n", n)
 			}
 			fmt.Fprintln(stdio.Err, "warning: the new session shares its permanent key with the original: "+sessions.DuplicateWarning)
 			return nil
@@ -93,9 +104,9 @@ source stores only a DC id.`,
 	}
 	lf.add(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&to, "to", "", "target format: gotd, telethon, telethon-sqlite, pyrogram, pyrogram-sqlite, gramjs")
-	fs.StringVarP(&out, "output", "o", "", "write to this file (required for gotd and the SQLite formats)")
-	fs.BoolVar(&force, "force", false, "replace an existing output file")
+	fs.StringVar(&to, "to", "", "target format: "+writable)
+	fs.StringVarP(&out, "output", "o", "", "write to this file (required for the file formats)")
+	fs.BoolVar(&force, "force", false, "replace an existing output file (a regular file only)")
 	fs.IntVar(&apiID, "api-id", 0, "api_id, when the source does not record it (Pyrogram needs it)")
 	fs.Int64Var(&userID, "user-id", 0, "user id, when the source does not record it (Pyrogram needs it)")
 	fs.StringVar(&addr, "addr", "", "server host:port, when the source records only the DC id")
@@ -157,8 +168,8 @@ func fill(s *sessions.Session, f fillFlags) error {
 	if f.addr != "" {
 		host, port, err := net.SplitHostPort(f.addr)
 		p, perr := strconv.Atoi(port)
-		if err != nil || perr != nil || p <= 0 || p > 0xffff {
-			return fmt.Errorf("--addr %q: want host:port", f.addr)
+		if err != nil || perr != nil || p <= 0 || p > 0xffff || host == "" {
+			return fmt.Errorf("--addr %s: want host:port with a port from 1 to 65535", safetext.Quote(f.addr))
 		}
 		if s.Addr != "" && !s.AddrFromDC && s.HostPort() != net.JoinHostPort(host, port) {
 			return fmt.Errorf("--addr %s contradicts the source's address %s", f.addr, s.HostPort())
@@ -169,21 +180,15 @@ func fill(s *sessions.Session, f fillFlags) error {
 }
 
 // convertErr turns the writers' errors into what the user sees: a missing
-// value names the flag that supplies it; existing files and values a
-// format cannot hold are bad input (exit status 2).
+// value names the flag that supplies it; an existing or unfit target and a
+// value the format cannot hold are bad input (exit status 2); a failed
+// write (a full disk) is a failure (exit status 1).
 func convertErr(err error) error {
 	var me *sessions.MissingFieldError
 	if errors.As(err, &me) {
 		return usageErr(fmt.Errorf("%w: give %s", err, fieldFlags[me.Field]))
 	}
-	if errors.Is(err, atomicfile.ErrExists) {
-		return usageErr(err)
-	}
-	var fe *sessions.FormatError
-	if errors.As(err, &fe) {
-		return usageErr(err)
-	}
-	if errors.Is(err, sessions.ErrCannotStore) {
+	if sessions.IsBadInput(err) {
 		return usageErr(err)
 	}
 	return err

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"tgpfs/sessions"
@@ -66,6 +67,12 @@ func TestConvertRefusals(t *testing.T) {
 	args := fixtures(t, dir)
 	existing := filepath.Join(dir, "existing.session")
 	os.WriteFile(existing, []byte("keep me"), 0o600)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(existing, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := makeFIFO(t, filepath.Join(dir, "fifo"))
+	device := mknodNull(t, filepath.Join(dir, "null"))
 	tele := args[sessions.Telethon]
 	tests := []struct {
 		name string
@@ -77,8 +84,15 @@ func TestConvertRefusals(t *testing.T) {
 		{"no overwrite", []string{"convert", tele, "--to", "telethon-sqlite", "-o", existing}, "file exists (use --force to overwrite)"},
 		{"no overwrite string format", []string{"convert", tele, "--to", "gramjs", "-o", existing}, "file exists"},
 		{"file format needs -o", []string{"convert", tele, "--to", "gotd"}, "gotd is a file: give -o PATH"},
-		{"tdata is read only", []string{"convert", tele, "--to", "tdata", "-o", filepath.Join(dir, "td")}, "does not write them"},
-		{"unknown target", []string{"convert", tele, "--to", "mtcute"}, "unknown session format"},
+		{"tdata is read only", []string{"convert", tele, "--to", "tdata", "-o", filepath.Join(dir, "td")}, "does not write it"},
+		{"unknown target", []string{"convert", tele, "--to", "tdlib"}, "unknown session format"},
+		{"-o is a directory", []string{"convert", tele, "--to", "gotd", "-o", dir}, "is a directory"},
+		{"-o is a directory, with --force", []string{"convert", tele, "--to", "gotd", "-o", dir, "--force"}, "is a directory"},
+		{"-o in a missing folder", []string{"convert", tele, "--to", "gotd", "-o", filepath.Join(dir, "no", "such", "x.json")}, "its folder does not exist"},
+		{"-o under a file", []string{"convert", tele, "--to", "gotd", "-o", filepath.Join(existing, "x.json")}, "is not a folder"},
+		{"--force onto a makeSymlink", []string{"convert", tele, "--to", "gotd", "-o", link, "--force"}, "--force replaces only a regular file, and this is a symbolic link"},
+		{"--force onto a FIFO", []string{"convert", tele, "--to", "telethon", "-o", fifo, "--force"}, "this is a FIFO"},
+		{"--force onto a device", []string{"convert", tele, "--to", "telethon", "-o", device, "--force"}, "this is a character device"},
 		{"contradiction", []string{"convert", args[sessions.Pyrogram], "--to", "pyrogram", "--api-id", "99"}, "--api-id 99 contradicts the source's api_id 12345"},
 		{"bad source", []string{"convert", "1abc", "--to", "telethon"}, "gramjs session"},
 		{"gramjs port", []string{"convert", tele, "--to", "gramjs", "--addr", "x"}, "want host:port"},
@@ -87,8 +101,9 @@ func TestConvertRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, _ := os.ReadDir(dir)
-			code, out, errOut := runSessionCLI("", nil, tt.args...)
+			before := sessionTree(t, dir)
+			r := runSessionBounded(t, "", tt.args...)
+			code, out, errOut := r.code, r.stdout, r.errOut
 			if code != ExitUsage {
 				t.Errorf("exit %d, want %d (%s)", code, ExitUsage, errOut)
 			}
@@ -98,9 +113,8 @@ func TestConvertRefusals(t *testing.T) {
 			if !strings.Contains(errOut, tt.want) {
 				t.Errorf("stderr %q, want %q", errOut, tt.want)
 			}
-			if after, _ := os.ReadDir(dir); len(after) != len(before) {
-				t.Errorf("files changed: %d entries, were %d", len(after), len(before))
-			}
+			checkOneSessionErrLine(t, errOut)
+			requireSameSessionTree(t, before, sessionTree(t, dir))
 		})
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
@@ -115,6 +129,17 @@ func TestConvertRefusals(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", fi.Mode().Perm())
 	}
+}
+
+// mknodNull makes a character device node like /dev/null at path, or,
+// where mknod is not allowed (not root), names /dev/null itself.
+func mknodNull(t *testing.T, path string) string {
+	t.Helper()
+	const devNull = 1<<8 | 3 // major 1, minor 3, as Linux packs small numbers
+	if err := syscall.Mknod(path, syscall.S_IFCHR|0o600, devNull); err != nil {
+		return "/dev/null"
+	}
+	return path
 }
 
 // A Pyrogram session knows only its DC; --addr points the converted
@@ -136,5 +161,42 @@ func TestConvertAddrForDCOnlySource(t *testing.T) {
 	code, _, errOut = runSessionCLI("", nil, "convert", args[sessions.Telethon], "--to", "gramjs", "--addr", "127.0.0.1:443")
 	if code != ExitUsage || !strings.Contains(errOut, "contradicts") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// The storage mtcute itself wrote converts like any source: its permanent
+// key goes to the target, its temporary keys stay behind, and stderr says
+// so. Back into mtcute-sqlite, no temporary key is written.
+func TestConvertMtcuteStorage(t *testing.T) {
+	dir := t.TempDir()
+	src := libraryFixtures(t, dir)["mtcute-sqlite-by-mtcute"]
+	code, out, errOut := runSessionCLI("", nil, "convert", src, "--to", "telethon")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	if !strings.Contains(errOut, "the 2 temporary keys the source stores were not copied") {
+		t.Errorf("stderr %q", errOut)
+	}
+	s, err := sessions.Load(strings.TrimSpace(out), sessions.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := sessions.Load(src, sessions.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.KeyID() != orig.KeyID() || s.HostPort() != "149.154.167.50:443" {
+		t.Errorf("key %s addr %s", s.KeyID(), s.HostPort())
+	}
+	back := filepath.Join(dir, "back.session")
+	if code, _, errOut := runSessionCLI("", nil, "convert", src, "--to", "mtcute-sqlite", "-o", back); code != 0 {
+		t.Fatal(errOut)
+	}
+	again, err := sessions.Load(back, sessions.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.KeyID() != orig.KeyID() || again.UserID != orig.UserID || len(again.TempKeys) != 0 || !again.Records().TempKeys {
+		t.Errorf("back: key %s user %d, %d temp keys", again.KeyID(), again.UserID, len(again.TempKeys))
 	}
 }

@@ -2,38 +2,29 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"tgpfs/internal/app"
 	"tgpfs/model"
 	"tgpfs/proto/localdc"
+	"tgpfs/sessions/atomicfile"
 )
 
-func init() { register(newDCCmd) }
-
-// dcFlags are the flags of `tgpfs dc`.
+// dcFlags are the flags of `tgpfs dc` that are not the cluster's own.
 type dcFlags struct {
-	listen    string
-	dcs       int
-	keyPath   string
 	pubkeyOut string
 	force     bool
-	maxTTL    time.Duration
-	statePath string
 	verbose   bool
 }
 
-func newDCCmd(io *IO) *cobra.Command {
+func newDCCmd(stdio *IO) *cobra.Command {
+	cfg := app.Defaults().Cluster
 	var f dcFlags
 	cmd := &cobra.Command{
 		Use:   "dc",
@@ -43,71 +34,43 @@ func newDCCmd(io *IO) *cobra.Command {
 The first lines on stdout are "dc <id> <host:port>", one per DC. Point any
 MTProto client at those addresses with the cluster's RSA public key
 (--pubkey-out writes it). Login uses Telegram's test-DC convention: phone
-99966XYYYY lives on DC X and its code is X five times. Temporary keys are
-kept in memory only; --state keeps permanent keys and logins.`,
+99966XYYYY lives on DC X and its code is X five times; --bot registers bot
+tokens for auth.importBotAuthorization. Temporary keys are kept in memory
+only; --state keeps permanent keys and logins.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runDC(ctx, io, f)
+			return runDC(ctx, stdio, cfg, f)
 		},
 	}
+	c := &cfg
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "listen", "127.0.0.1:0", "host:PORT of DC 1; DC n listens on PORT+n-1 (port 0: a free port per DC)")
-	fl.IntVar(&f.dcs, "dcs", 3, "number of DCs (ids 1..n)")
-	fl.StringVar(&f.keyPath, "key", "", "RSA private key PEM to use instead of the committed public test key")
+	fl.StringVar(&c.Listen, "listen", c.Listen, "host:PORT of DC 1; DC n listens on PORT+n-1 (port 0: a free port per DC)")
+	fl.IntVar(&c.DCs, "dcs", c.DCs, "number of DCs (ids 1..n, at most 9)")
+	fl.StringVar(&c.KeyPath, "key", "", "RSA private key PEM to use instead of the committed public test key")
 	fl.StringVar(&f.pubkeyOut, "pubkey-out", "", "write the cluster's RSA public key (PEM) to this path")
-	fl.BoolVar(&f.force, "force", false, "let --pubkey-out overwrite an existing file")
-	fl.DurationVar(&f.maxTTL, "max-ttl", 24*time.Hour, "cap on a temporary key's expires_in")
-	fl.StringVar(&f.statePath, "state", "", "keep permanent keys and logins in this file across restarts")
+	fl.BoolVar(&f.force, "force", false, "let --pubkey-out replace an existing regular file")
+	fl.DurationVar(&c.MaxTTL, "max-ttl", c.MaxTTL, "cap on a temporary key's expires_in")
+	fl.StringVar(&c.StatePath, "state", "", "keep permanent keys and logins in this file across restarts")
+	fl.StringArrayVar(&c.Bots, "bot", nil, "register the bot token `ID:SECRET[@DC]` for auth.importBotAuthorization, home DC 2 unless @DC (repeatable)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every DC event, one line each")
 	return cmd
 }
 
-func (f dcFlags) config() (localdc.Config, error) {
-	cfg := localdc.Config{DCs: f.dcs, MaxTTL: f.maxTTL, StatePath: f.statePath}
-	if f.dcs < 1 || f.dcs > 9 {
-		return cfg, fmt.Errorf("--dcs %d: want 1..9 (test phones name the DC with one digit)", f.dcs)
-	}
-	if f.maxTTL <= 0 {
-		return cfg, fmt.Errorf("--max-ttl %s: want a positive duration", f.maxTTL)
-	}
-	host, port, err := net.SplitHostPort(f.listen)
+func runDC(ctx context.Context, stdio *IO, cfg app.ClusterConfig, f dcFlags) error {
+	dcs, err := app.NewCluster(cfg)
 	if err != nil {
-		return cfg, fmt.Errorf("--listen %q: %w", f.listen, err)
+		return err
 	}
-	p, err := strconv.Atoi(port)
-	if err != nil || p < 0 || p+f.dcs-1 > 65535 {
-		return cfg, fmt.Errorf("--listen %q: bad port", f.listen)
-	}
-	cfg.Host, cfg.BasePort = host, p
-	if f.keyPath != "" {
-		data, err := os.ReadFile(f.keyPath)
-		if err != nil {
-			return cfg, fmt.Errorf("--key: %w", err)
-		}
-		key, err := localdc.ParsePrivateKeyPEM(data)
-		if err != nil {
-			return cfg, fmt.Errorf("--key %s: %w", f.keyPath, err)
-		}
-		cfg.Key = key
-	}
-	return cfg, nil
-}
-
-func runDC(ctx context.Context, io *IO, f dcFlags) error {
-	cfg, err := f.config()
-	if err != nil {
-		return usageErr(err)
-	}
-	if f.pubkeyOut != "" && !f.force {
-		if _, err := os.Stat(f.pubkeyOut); err == nil {
-			return usageErr(fmt.Errorf("--pubkey-out %s exists; use --force to overwrite", f.pubkeyOut))
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return usageErr(fmt.Errorf("--pubkey-out: %w", err))
+	// Before anything runs: a script that waits for the "dc N" lines
+	// must be able to trust that the key file is there too.
+	if f.pubkeyOut != "" {
+		if err := app.CheckOutputPath("--pubkey-out", f.pubkeyOut, f.force); err != nil {
+			return err
 		}
 	}
-	c, err := localdc.Start(ctx, cfg)
+	c, err := dcs.Start(ctx)
 	if err != nil {
 		return err
 	}
@@ -120,62 +83,41 @@ func runDC(ctx context.Context, io *IO, f dcFlags) error {
 		defer cancel()
 		sub = ch
 	}
-	for _, id := range c.DCs() {
-		fmt.Fprintf(io.Out, "dc %d %s\n", id, c.Addr(id))
-	}
 	if f.pubkeyOut != "" {
-		if err := writePublicKey(f.pubkeyOut, localdc.PublicKeyPEM(c.PublicKey())); err != nil {
+		// The key is public; the file is still 0600 and written
+		// atomically, like every file tgpfs writes that holds a key.
+		if err := atomicfile.Write(f.pubkeyOut, localdc.PublicKeyPEM(c.PublicKey()), f.force); err != nil {
+			return fmt.Errorf("--pubkey-out %s: %w", strconv.Quote(f.pubkeyOut), err)
+		}
+	}
+	for _, id := range c.DCs() {
+		if _, err := fmt.Fprintf(stdio.Out, "dc %d %s\n", id, c.Addr(id)); err != nil {
 			return err
 		}
 	}
-	keyNote := "the committed public test key"
-	if f.keyPath != "" {
-		keyNote = f.keyPath
+	bots := ""
+	if n := len(cfg.Bots); n > 0 {
+		bots = fmt.Sprintf(", %d bot token(s)", n)
 	}
-	fmt.Fprintf(io.Err, "tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s; Ctrl-C stops\n",
-		len(c.DCs()), uint64(c.Fingerprint()), keyNote, cfg.MaxTTL)
+	fmt.Fprintln(stdio.Err, Line(fmt.Sprintf("tgpfs dc: %d local DCs, RSA fingerprint %016x (%s), temp keys capped at %s%s; Ctrl-C stops",
+		len(c.DCs()), uint64(c.Fingerprint()), dcs.KeyNote(), dcs.MaxTTL(), bots)))
 	for {
 		select {
 		case <-ctx.Done():
 			if err := c.Close(); err != nil {
 				return err
 			}
-			if err := c.StateErr(); err != nil {
-				return err
-			}
-			return nil
+			return c.StateErr()
 		case ev, ok := <-sub:
 			if !ok {
 				sub = nil
 				continue
 			}
-			fmt.Fprintln(io.Out, localdc.FormatEvent(ev))
+			// Events quote what clients sent (names, phones): escaped, so
+			// a client cannot write to the operator's terminal.
+			if _, err := fmt.Fprintln(stdio.Out, Escape(localdc.FormatEvent(ev))); err != nil {
+				return err
+			}
 		}
 	}
-}
-
-// writePublicKey writes the PEM through a temp file and a rename, so a
-// client never reads half a key. The key is public; the file is still 0600
-// like every file tgpfs writes that holds a key.
-func writePublicKey(path string, pem []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("--pubkey-out: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(pem); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("--pubkey-out: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("--pubkey-out: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("--pubkey-out: %w", err)
-	}
-	return nil
 }

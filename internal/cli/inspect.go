@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"tgpfs/sessions"
 )
 
-func init() { register(newInspectCmd) }
+// inspectNow is inspect's clock: whether a stored temporary key is still
+// live depends on it. Tests fix it.
+var inspectNow = time.Now
 
 // loadFlags are the flags that say how to read a session; inspect and
 // convert share them.
@@ -32,7 +34,8 @@ func (f *loadFlags) add(cmd *cobra.Command) {
 }
 
 // load reads the session named by arg: a path, a string, or "-" for a
-// string on standard input (which keeps it out of shell history).
+// string on standard input (which keeps it out of shell history). Every
+// problem with the input is bad input (exit status 2).
 func (f *loadFlags) load(stdio *IO, arg string) (*sessions.Session, error) {
 	opts := sessions.LoadOptions{Account: f.account - 1}
 	if f.passcode == "" {
@@ -44,19 +47,19 @@ func (f *loadFlags) load(stdio *IO, arg string) (*sessions.Session, error) {
 	if f.from != "" {
 		ff, err := sessions.ParseFormat(f.from)
 		if err != nil {
-			return nil, usageErr(err)
+			return nil, usageErr(fmt.Errorf("--from: %w", err))
 		}
 		opts.Format = ff
 	}
-	if f.account < 1 {
-		return nil, usageErr(fmt.Errorf("--account counts from 1"))
+	if f.account < 1 || f.account > sessions.MaxTDataAccounts {
+		return nil, usageErr(fmt.Errorf("--account %d: from 1 to %d", f.account, sessions.MaxTDataAccounts))
 	}
 	if arg == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdio.In, 1<<20))
+		text, err := sessions.ReadText(stdio.In)
 		if err != nil {
-			return nil, fmt.Errorf("read session from stdin: %w", err)
+			return nil, usageErr(err)
 		}
-		arg = strings.TrimSpace(string(b))
+		arg = text
 	}
 	s, err := sessions.Load(arg, opts)
 	if err != nil {
@@ -85,24 +88,32 @@ func newInspectCmd(stdio *IO) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "inspect SESSION",
-		Short: "Say what a session file or string is: format, DC, address, user and key id (offline)",
-		Long: `Inspect reads a session made by gotd, Telethon, Pyrogram, GramJS or Telegram
-Desktop and explains it, without connecting anywhere. SESSION is a file, a
-tdata folder, a session string, or "-" to read the string from standard input.
+		Short: "Say what a session file or string is: format, DC, address, user, key id and stored temporary keys (offline)",
+		Long: `Inspect reads a session made by gotd, Telethon, Pyrogram, GramJS, mtcute or
+Telegram Desktop and explains it, without connecting anywhere and without
+writing anything anywhere. SESSION is a file, a tdata folder, a session string,
+or "-" to read the string from standard input.
 
 The permanent key's id (the low 64 bits of SHA1(key), as Telegram defines it)
 and a fingerprint (the first 8 bytes of SHA256(key)) are shown; the key bytes
-themselves only with --reveal.`,
+themselves only with --reveal. Temporary keys the file stores (mtcute's storage,
+Telethon 1.40+ with store_tmp_auth_key_on_disk) are listed with their expiry and
+a verdict: a temporary key on disk decrypts the traffic recorded under it, which
+is what PFS is there to prevent.`,
 		Args: oneSession,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := lf.load(stdio, args[0])
 			if err != nil {
 				return err
 			}
+			// A failed write is reported by RunContext, which checks
+			// every write to stdout.
 			if asJSON {
-				return writeInspectJSON(stdio.Out, s, reveal)
+				writeInspectJSON(stdio.Out, s, reveal, inspectNow())
+			} else {
+				writeInspectText(stdio.Out, s, reveal, inspectNow())
 			}
-			return writeInspectText(stdio.Out, s, reveal)
+			return nil
 		},
 	}
 	lf.add(cmd)
@@ -113,33 +124,74 @@ themselves only with --reveal.`,
 
 // inspectJSON is the --json shape. Facts the format does not record are null.
 type inspectJSON struct {
-	Format      string   `json:"format"`
-	Version     string   `json:"version"`
-	Why         string   `json:"why"`
-	Source      string   `json:"source"`
-	DC          int      `json:"dc"`
-	Addr        string   `json:"addr"` // host:port
-	Host        string   `json:"host"`
-	Port        int      `json:"port"`
-	AddrFromDC  bool     `json:"addr_from_dc"`
-	TestMode    *bool    `json:"test_mode"`
-	UserID      *int64   `json:"user_id"`
-	APIID       *int     `json:"api_id"`
-	IsBot       *bool    `json:"is_bot"`
-	KeyID       string   `json:"key_id"`
-	Fingerprint string   `json:"fingerprint"`
-	HasTempKey  bool     `json:"has_temp_key"`
-	Notes       []string `json:"notes"`
-	AuthKey     string   `json:"auth_key,omitempty"`
+	Format      string          `json:"format"`
+	Version     string          `json:"version"`
+	Why         string          `json:"why"`
+	Source      string          `json:"source"`
+	DC          int             `json:"dc"`
+	Addr        string          `json:"addr"` // host:port
+	Host        string          `json:"host"`
+	Port        int             `json:"port"`
+	AddrFromDC  bool            `json:"addr_from_dc"`
+	TestMode    *bool           `json:"test_mode"`
+	UserID      *int64          `json:"user_id"`
+	APIID       *int            `json:"api_id"`
+	IsBot       *bool           `json:"is_bot"`
+	KeyID       string          `json:"key_id"`
+	Fingerprint string          `json:"fingerprint"`
+	HasTempKey  bool            `json:"has_temp_key"`
+	TempKeys    []tempKeyJSON   `json:"temp_keys"`
+	Verdict     tempVerdictJSON `json:"temp_key_verdict"`
+	Notes       []string        `json:"notes"`
+	AuthKey     string          `json:"auth_key,omitempty"`
 }
 
-func writeInspectJSON(w io.Writer, s *sessions.Session, reveal bool) error {
+type tempKeyJSON struct {
+	DC    int    `json:"dc"`
+	Index int    `json:"index"`
+	KeyID string `json:"key_id"`
+	// ExpiresAt is unix seconds as the client wrote it down; null when
+	// the format does not record it.
+	ExpiresAt *int64 `json:"expires_at"`
+	// State is "live", "expired" or "unknown" (no expiry recorded).
+	State   string `json:"state"`
+	TempKey string `json:"temp_key,omitempty"`
+}
+
+type tempVerdictJSON struct {
+	OK     bool   `json:"ok"`
+	Stored int    `json:"stored"`
+	Live   int    `json:"live"`
+	Text   string `json:"text"`
+}
+
+var stateNames = map[sessions.TempKeyState]string{
+	sessions.TempKeyLive:          "live",
+	sessions.TempKeyExpired:       "expired",
+	sessions.TempKeyExpiryUnknown: "unknown",
+}
+
+func writeInspectJSON(w io.Writer, s *sessions.Session, reveal bool, now time.Time) {
 	rec := s.Records()
+	verdict := sessions.JudgeTempKeys(s, now)
 	v := inspectJSON{
 		Format: string(s.Format), Version: s.Version, Why: s.Why, Source: s.Source,
 		DC: s.DC, Addr: s.HostPort(), Host: s.Addr, Port: s.Port, AddrFromDC: s.AddrFromDC,
-		KeyID: s.KeyID().String(), Fingerprint: s.Fingerprint(), HasTempKey: s.HasTempKey,
-		Notes: notes(s),
+		KeyID: s.KeyID().String(), Fingerprint: s.Fingerprint(), HasTempKey: len(s.TempKeys) > 0,
+		TempKeys: []tempKeyJSON{},
+		Verdict:  tempVerdictJSON{OK: verdict.OK, Stored: verdict.Stored, Live: verdict.Live, Text: verdict.Text},
+		Notes:    notes(s),
+	}
+	for _, k := range s.TempKeys {
+		tk := tempKeyJSON{DC: k.DC, Index: k.Index, KeyID: k.KeyID().String(), State: stateNames[k.State(now)]}
+		if !k.ExpiresAt.IsZero() {
+			at := k.ExpiresAt.Unix()
+			tk.ExpiresAt = &at
+		}
+		if reveal {
+			tk.TempKey = hex.EncodeToString(k.Key)
+		}
+		v.TempKeys = append(v.TempKeys, tk)
 	}
 	if s.TestModeKnown {
 		v.TestMode = &s.TestMode
@@ -158,7 +210,7 @@ func writeInspectJSON(w io.Writer, s *sessions.Session, reveal bool) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	_ = enc.Encode(v) // a failed write is RunContext's to report
 }
 
 func notes(s *sessions.Session) []string {
@@ -166,8 +218,8 @@ func notes(s *sessions.Session) []string {
 	if s.AddrFromDC {
 		n = append(n, fmt.Sprintf("the format stores no address: %s is DC %d's well-known address", s.HostPort(), s.DC))
 	}
-	if s.HasTempKey {
-		n = append(n, "the file also holds a temporary key; tgpfs neither uses nor converts it")
+	if len(s.TempKeys) > 0 {
+		n = append(n, "tgpfs neither uses nor converts temporary keys: each belongs to one connection of the program that made it")
 	}
 	if s.TakeoutID != 0 {
 		n = append(n, "a takeout session is active (takeout_id "+strconv.FormatInt(s.TakeoutID, 10)+")")
@@ -175,7 +227,7 @@ func notes(s *sessions.Session) []string {
 	return n
 }
 
-func writeInspectText(w io.Writer, s *sessions.Session, reveal bool) error {
+func writeInspectText(w io.Writer, s *sessions.Session, reveal bool, now time.Time) {
 	rec := s.Records()
 	notRecorded := "not recorded by " + string(s.Format)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -215,20 +267,54 @@ func writeInspectText(w io.Writer, s *sessions.Session, reveal bool) error {
 	if !reveal {
 		row("auth key", "hidden: --reveal prints it")
 	}
+	for _, k := range s.TempKeys {
+		row("temp key", tempKeyText(k, s.Format, now))
+	}
+	verdict := sessions.JudgeTempKeys(s, now)
+	mark := "[ok  ] "
+	if !verdict.OK {
+		mark = "[warn] "
+	}
+	row("temp keys", mark+verdict.Text)
 	for _, n := range notes(s) {
 		row("note", n)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	tw.Flush()
 	if reveal {
-		fmt.Fprintln(w, "auth key (256 bytes, a password to the account):")
-		h := hex.EncodeToString(s.AuthKey)
-		for i := 0; i < len(h); i += 64 {
-			fmt.Fprintln(w, "  "+h[i:min(i+64, len(h))])
+		printKey(w, "auth key (256 bytes, a password to the account):", s.AuthKey)
+		for _, k := range s.TempKeys {
+			printKey(w, fmt.Sprintf("temp key %s (dc %d #%d):", k.KeyID(), k.DC, k.Index), k.Key)
 		}
 	}
-	return nil
+}
+
+func printKey(w io.Writer, title string, key []byte) {
+	fmt.Fprintln(w, title)
+	h := hex.EncodeToString(key)
+	for i := 0; i < len(h); i += 64 {
+		fmt.Fprintln(w, "  "+h[i:min(i+64, len(h))])
+	}
+}
+
+// tempKeyText is one stored temporary key: where, which, and until when.
+func tempKeyText(k sessions.TempKey, f sessions.Format, now time.Time) string {
+	head := fmt.Sprintf("dc %d #%d  id %s  ", k.DC, k.Index, k.KeyID())
+	at := k.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC")
+	switch k.State(now) {
+	case sessions.TempKeyLive:
+		return head + "live until " + at + " (" + untilText(k.ExpiresAt.Sub(now)) + " left)"
+	case sessions.TempKeyExpired:
+		return head + "expired " + at + " (it still decrypts what was recorded under it)"
+	}
+	return head + "expiry not recorded by " + string(f)
+}
+
+// untilText is a duration for people: "23h59m", "12 days".
+func untilText(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	}
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 func yesOrNo(b bool) string {

@@ -10,8 +10,8 @@ import (
 	"syscall"
 
 	"tgpfs/internal/faultnet"
+	"tgpfs/model"
 	"tgpfs/proto/handshake"
-	"tgpfs/proto/login"
 	"tgpfs/proto/session"
 )
 
@@ -45,24 +45,25 @@ func Classify(step string, err error) string { return step + ": " + Cause(err) }
 // Cause names what ended a step, from the error's chain: errors.Is and
 // errors.As on the types the layers wrap with %w, never the error's text.
 // The real server's rules (RPC errors, transport codes) are read by their
-// one owner; everything else here is the network and the client's checks.
+// one owner, model.Classify; everything else here is the network and the
+// client's checks.
 func Cause(err error) string {
 	var (
 		check  *handshake.CheckError
 		netErr net.Error
 	)
-	switch rule := login.Classify(err, login.KeyState{}).Kind; {
+	switch rule := model.Classify(err, model.KeyState{}).Kind; {
 	case errors.Is(err, faultnet.ErrInjected):
 		return "cut"
-	case rule == login.EncryptedMessageInvalid:
+	case rule == model.EncryptedMessageInvalid:
 		return "ENCRYPTED_MESSAGE_INVALID"
-	case rule == login.AuthKeyPermEmpty:
+	case rule == model.AuthKeyPermEmpty:
 		return "AUTH_KEY_PERM_EMPTY"
-	case rule == login.TransportNotFound:
+	case rule == model.TransportNotFound:
 		return "-404"
-	case rule == login.TransportFlood:
+	case rule == model.TransportFlood:
 		return "-429"
-	case rule == login.TransportBadDC:
+	case rule == model.TransportBadDC:
 		return "-444"
 	case errors.As(err, &check):
 		return "check failed"

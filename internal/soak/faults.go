@@ -2,7 +2,6 @@ package soak
 
 import (
 	"context"
-	"crypto/rsa"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"tgpfs/internal/app"
 	"tgpfs/internal/faultnet"
 	"tgpfs/model"
 	"tgpfs/proto"
@@ -72,13 +72,16 @@ const phaseWindow = 64
 
 // Calibrate runs n clean runs (the steps of Run, no fault) against target
 // and measures the Layout from the tap's frames.
-func Calibrate(ctx context.Context, target proto.Target, n int, timeout time.Duration) (Layout, error) {
+func Calibrate(ctx context.Context, target app.Config, n int, timeout time.Duration) (Layout, error) {
 	l := Layout{
 		PermHSWrite: [2]int64{1 << 62, 0}, PermHSRead: [2]int64{1 << 62, 0},
 		TempHSWrite: [2]int64{1 << 62, 0}, TempHSRead: [2]int64{1 << 62, 0},
 	}
 	for range n {
-		d := proto.NewDriver(proto.Options{Target: target, TempTTL: time.Hour, AppID: 1, AppHash: "tgpfs-soak"})
+		d, err := newDriver(ctx, target)
+		if err != nil {
+			return Layout{}, err
+		}
 		go func() {
 			for range d.Events() {
 			}
@@ -294,10 +297,13 @@ func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration
 		}
 		return faultnet.Fault{}
 	}}
-	d := proto.NewDriver(proto.Options{
-		Target: Target(dc), TempTTL: time.Hour, AppID: 1, AppHash: "tgpfs-soak",
-		Dial: func(ctx context.Context, addr string) (net.Conn, error) { return fd.DialContext(ctx, "tcp", addr) },
-	})
+	cfg := Target(dc)
+	cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return fd.DialContext(ctx, "tcp", addr) }
+	d, err := newDriver(ctx, cfg)
+	if err != nil {
+		out.Err, out.Class = err.Error(), "harness: "+err.Error()
+		return out, live
+	}
 	bound := map[model.KeyID]bool{}
 	var boundMu sync.Mutex
 	drained := make(chan struct{})
@@ -327,7 +333,6 @@ func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration
 		}
 	}()
 
-	var err error
 	for i, step := range scenario {
 		if err = act(ctx, d, step, timeout); err != nil {
 			out.Step = step
@@ -373,26 +378,44 @@ func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration
 	return out, live
 }
 
-// Target is DC 1 of c as the driver's target.
-func Target(c *localdc.Cluster) proto.Target {
-	return proto.Target{Env: "local", DC: 1, Addr: c.Addr(1), ProtocolDC: c.ProtocolDC(1), PublicKeys: []*rsa.PublicKey{c.PublicKey()}}
+// Target is what a soak driver is built from: DC 1 of the running cluster
+// c, temporary keys of an hour (nothing expires during a run: rotations are
+// ours), the soak's own app id.
+func Target(c *localdc.Cluster) app.Config {
+	cfg := app.Defaults()
+	cfg.Attach, cfg.DC, cfg.TTL = c, 1, time.Hour
+	cfg.AppID, cfg.AppHash = 1, "tgpfs-soak"
+	cfg.NoLogin = true
+	return cfg
+}
+
+// newDriver builds a driver for cfg through the composition root. The
+// cluster is attached, so closing the driver is all the cleanup there is.
+func newDriver(ctx context.Context, cfg app.Config) (*proto.Driver, error) {
+	a, err := app.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Driver, nil
 }
 
 // restart closes dc and starts a new cluster on the same address with the
 // same key and no StatePath: it forgets every key.
 func restart(ctx context.Context, dc *localdc.Cluster, watch *ServerWatch) (*localdc.Cluster, error) {
-	_, port, err := net.SplitHostPort(dc.Addr(1))
+	cfg := app.Defaults().Cluster
+	cfg.DCs, cfg.Listen = 1, dc.Addr(1)
+	again, err := app.NewCluster(cfg)
 	if err != nil {
-		return dc, err
-	}
-	var p int
-	if _, err := fmt.Sscan(port, &p); err != nil {
 		return dc, err
 	}
 	_ = dc.Close()
 	// The port was ours a moment ago; give a closing socket a few tries.
 	for try := 0; ; try++ {
-		nc, err := localdc.Start(ctx, localdc.Config{DCs: 1, BasePort: p})
+		nc, err := again.Start(ctx)
 		if err == nil {
 			if watch != nil {
 				watch.Watch(nc)
@@ -400,7 +423,7 @@ func restart(ctx context.Context, dc *localdc.Cluster, watch *ServerWatch) (*loc
 			return nc, nil
 		}
 		if try == 20 {
-			return nil, fmt.Errorf("restart local DC on port %d: %w", p, err)
+			return nil, fmt.Errorf("restart local DC at %s: %w", cfg.Listen, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

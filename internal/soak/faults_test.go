@@ -18,10 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotd/td/proto/codec"
-	"github.com/gotd/td/tgerr"
-
 	"tgpfs/internal/faultnet"
+	"tgpfs/model"
 	"tgpfs/proto/handshake"
 	"tgpfs/proto/localdc"
 	"tgpfs/proto/session"
@@ -118,7 +116,8 @@ func TestFaults(t *testing.T) {
 // no broken invariant (Run's Violations, which include an error that does
 // not name the step it cut); every cut ended in the cut or a closed
 // connection, classified by type; every failed run but a restart recovered
-// on retry; a restarted DC never accepted the key it forgot.
+// on retry; a restarted DC never accepted the key it forgot, and the bind
+// it refused ended in ENCRYPTED_MESSAGE_INVALID.
 func faultProblems(outs []Outcome) []string {
 	var bad []string
 	ran := map[string]int{}
@@ -144,6 +143,9 @@ func faultProblems(outs []Outcome) []string {
 		}
 		if o.Case.Kind == Restart && o.Fired && (o.Bound() || o.Recovered) {
 			bad = append(bad, fmt.Sprintf("%s: a DC that forgot the permanent key accepted it: err %q, recovered %v", name, o.Err, o.Recovered))
+		}
+		if o.Case.Kind == Restart && o.Fired && !o.Recovered && !strings.HasSuffix(o.RecoverErr, ": ENCRYPTED_MESSAGE_INVALID") {
+			bad = append(bad, fmt.Sprintf("%s: the bind on a DC that forgot the permanent key ended in %q, not in ENCRYPTED_MESSAGE_INVALID", name, o.RecoverErr))
 		}
 		if strings.HasPrefix(o.Class, "harness") {
 			bad = append(bad, name+": "+o.Err)
@@ -257,12 +259,11 @@ func TestCause(t *testing.T) {
 		{wrap(fmt.Errorf("write intermediate: %w", faultnet.ErrInjected)), "cut"},
 		{wrap(context.DeadlineExceeded), "timeout"},
 		{wrap(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}), "timeout"},
-		{wrap(tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID")), "ENCRYPTED_MESSAGE_INVALID"},
-		{wrap(tgerr.New(401, "AUTH_KEY_PERM_EMPTY")), "AUTH_KEY_PERM_EMPTY"},
-		{wrap(&session.TransportError{Code: 404}), "-404"},
-		{wrap(&handshake.TransportError{Code: 404}), "-404"},
-		{wrap(&codec.ProtocolErr{Code: codec.CodeTransportFlood}), "-429"},
-		{wrap(&handshake.TransportError{Code: 444}), "-444"},
+		{wrap(&model.RPCError{Code: 400, Message: "ENCRYPTED_MESSAGE_INVALID", Type: "ENCRYPTED_MESSAGE_INVALID"}), "ENCRYPTED_MESSAGE_INVALID"},
+		{wrap(&model.RPCError{Code: 401, Message: "AUTH_KEY_PERM_EMPTY", Type: "AUTH_KEY_PERM_EMPTY"}), "AUTH_KEY_PERM_EMPTY"},
+		{wrap(&model.TransportError{Code: model.CodeKeyNotFound}), "-404"},
+		{wrap(&model.TransportError{Code: -model.CodeTransportFlood}), "-429"},
+		{wrap(&model.TransportError{Code: model.CodeWrongDC}), "-444"},
 		{wrap(&handshake.CheckError{Name: handshake.CheckNewNonceHash1, Detail: "mismatch"}), "check failed"},
 		// A check that failed on a field cut short is a failed check, not
 		// a closed connection, though io.ErrUnexpectedEOF is in its text.
@@ -334,7 +335,8 @@ func TestFaultChecksFail(t *testing.T) {
 	for _, k := range Kinds {
 		o := Outcome{Case: Case{Kind: k}, Fired: true}
 		if k == Restart {
-			o.Err = "getConfig: help.getConfig: read: EOF" // a restart always fails the run
+			// A restart fails the run, and the bind after it.
+			o.Err, o.RecoverErr = "getConfig: help.getConfig: read: EOF", "connect: ENCRYPTED_MESSAGE_INVALID"
 		}
 		good = append(good, o)
 	}
@@ -350,6 +352,8 @@ func TestFaultChecksFail(t *testing.T) {
 		{"cut ends in a failed check", []Outcome{run(Case{Kind: CutHandshake, Dial: 0, Fault: faultnet.Fault{Kind: faultnet.CorruptRead, Offset: 40}})},
 			`a cut ended in "check failed"`},
 		{"kind never ran", good[:len(good)-1], "no run of kind " + Kinds[len(Kinds)-1]},
+		{"restart not refused", []Outcome{{Case: Case{Kind: Restart}, Fired: true, Err: "getConfig: x", RecoverErr: "connect: timeout"}},
+			`ended in "connect: timeout", not in ENCRYPTED_MESSAGE_INVALID`},
 	} {
 		outs := tc.outs
 		if len(outs) == 1 {

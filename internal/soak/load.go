@@ -8,13 +8,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"tgpfs/proto"
+	"tgpfs/internal/app"
 )
 
 // LoadConfig sizes a load run.
 type LoadConfig struct {
-	// Target is the DC every client talks to.
-	Target proto.Target
+	// Target is what every client's driver is built from (see Target):
+	// the DC every client talks to.
+	Target app.Config
 	// Clients is how many drivers run at once, each with its own
 	// permanent key and connection.
 	Clients int
@@ -113,12 +114,13 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 }
 
 func loadClient(ctx context.Context, cfg LoadConfig, deadline time.Time, c *loadCounters) {
-	d := proto.NewDriver(proto.Options{
-		Target:  cfg.Target,
-		TempTTL: time.Hour, // nothing expires during a run: rotations are ours
-		AppID:   1, AppHash: "tgpfs-soak",
-		Frames: 64, // the tap ring is per driver; keep a run's memory about the clients
-	})
+	dcfg := cfg.Target
+	dcfg.Frames = 64 // the tap ring is per driver; keep a run's memory about the clients
+	d, err := newDriver(ctx, dcfg)
+	if err != nil {
+		c.fail(err)
+		return
+	}
 	// The driver never blocks on its event channel, but undrained events
 	// (transcripts included) would sit in every driver's buffer.
 	drained := make(chan struct{})

@@ -99,6 +99,28 @@ func ProtocolDCID(dc int, test, media bool) int {
 	return id
 }
 
+// SplitProtocolDCID reads a protocol dc id back into the DC number and the
+// conventions ProtocolDCID made it with: 10000 and more is a test DC, a
+// negative id a media DC.
+func SplitProtocolDCID(id int) (dc int, test, media bool) {
+	if id < 0 {
+		id, media = -id, true
+	}
+	if id > 10000 {
+		id, test = id-10000, true
+	}
+	return id, test, media
+}
+
+// MovedProtocolDCID is the protocol dc id of DC to under the conventions of
+// id, the protocol dc id of another DC of the same family: the one rule
+// for a move to another DC and for an export there. A test DC's 10000+
+// stays, and so does a media DC's sign.
+func MovedProtocolDCID(id, to int) int {
+	_, test, media := SplitProtocolDCID(id)
+	return ProtocolDCID(to, test, media)
+}
+
 // Endpoint is a resolved place to connect to.
 type Endpoint struct {
 	Env        Env

@@ -47,6 +47,26 @@ func TestProtocolDCID(t *testing.T) {
 		if got := ProtocolDCID(tc.dc, tc.test, tc.media); got != tc.want {
 			t.Errorf("ProtocolDCID(%d, %v, %v) = %d, want %d", tc.dc, tc.test, tc.media, got, tc.want)
 		}
+		dc, test, media := SplitProtocolDCID(tc.want)
+		if dc != tc.dc || test != tc.test || media != tc.media {
+			t.Errorf("SplitProtocolDCID(%d) = %d, %v, %v", tc.want, dc, test, media)
+		}
+	}
+}
+
+// TestMovedProtocolDCID: a move or an export keeps the conventions of the
+// DC it leaves (test DCs' 10000+, media DCs' sign).
+func TestMovedProtocolDCID(t *testing.T) {
+	for _, tc := range []struct{ from, to, want int }{
+		{2, 4, 4},
+		{10002, 4, 10004},
+		{-2, 4, -4},
+		{-10002, 1, -10001},
+		{10001, 1, 10001},
+	} {
+		if got := MovedProtocolDCID(tc.from, tc.to); got != tc.want {
+			t.Errorf("MovedProtocolDCID(%d, %d) = %d, want %d", tc.from, tc.to, got, tc.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -16,13 +17,14 @@ func FuzzOpenAnswer(f *testing.F) {
 	f.Add([]byte("0123456789abcdef0123456789abcdef"))
 	key, iv := make([]byte, 32), make([]byte, 32)
 	f.Fuzz(func(t *testing.T, answer []byte) {
-		c := newClient(nil, Config{Kind: model.Permanent})
-		inner, err := c.openAnswer(answer, key, iv)
+		hs := newClientHandshake(nil, Config{Kind: model.Permanent})
+		hs.answer, hs.aesKey, hs.aesIV = answer, key, iv
+		err := hs.openAnswer(context.Background())
 		var ce *CheckError
 		if err != nil && !errors.As(err, &ce) {
 			t.Fatalf("unnamed failure: %v", err)
 		}
-		if err == nil && (inner == nil || !c.tr.Passed()) {
+		if err == nil && (hs.inner == nil || !hs.tr.Passed()) {
 			t.Fatal("success without a decoded inner or with a failed verdict")
 		}
 	})

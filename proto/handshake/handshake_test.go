@@ -186,7 +186,7 @@ func TestHandshakeRetryAndFail(t *testing.T) {
 	})
 	t.Run("transport -404", func(t *testing.T) {
 		_, err, _ := runPair(t, Config{Kind: model.Permanent, DC: 1}, &script{transport: 404})
-		var te *TransportError
+		var te *model.TransportError
 		if !errors.As(err, &te) || te.Code != 404 {
 			t.Fatalf("err = %v, want transport error 404", err)
 		}

@@ -41,20 +41,30 @@ func (c *Cluster) StateErr() error {
 	return c.saveErr
 }
 
+// StateError is a Config.StatePath that Start cannot read or that holds
+// no state: bad input, as opposed to a failure to listen.
+type StateError struct {
+	Path string
+	Err  error
+}
+
+func (e *StateError) Error() string { return fmt.Sprintf("state %s: %v", e.Path, e.Err) }
+func (e *StateError) Unwrap() error { return e.Err }
+
 func (c *Cluster) loadState() error {
 	data, err := os.ReadFile(c.cfg.StatePath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read state %s: %w", c.cfg.StatePath, err)
+		return &StateError{Path: c.cfg.StatePath, Err: fmt.Errorf("read: %w", err)}
 	}
 	var st stateFile
 	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("parse state %s: %w", c.cfg.StatePath, err)
+		return &StateError{Path: c.cfg.StatePath, Err: fmt.Errorf("parse: %w", err)}
 	}
 	if st.Version != stateVersion {
-		return fmt.Errorf("state %s: version %d, want %d", c.cfg.StatePath, st.Version, stateVersion)
+		return &StateError{Path: c.cfg.StatePath, Err: fmt.Errorf("version %d, want %d", st.Version, stateVersion)}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

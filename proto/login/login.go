@@ -7,8 +7,9 @@
 // package adds what an interactive client needs around them: the state
 // between the steps of a form, moving to another DC when the server answers
 // PHONE_MIGRATE_X / USER_MIGRATE_X / NETWORK_MIGRATE_X, and reading every
-// other answer by the real server's rules (Classify) so the UI can give one
-// line of advice and, for FLOOD_WAIT, its own countdown.
+// other answer by the real server's rules so the UI can give one line of
+// advice and, for FLOOD_WAIT, its own countdown: every error a Flow returns
+// is readable by model.Classify, gotd's sentinels included.
 package login
 
 import (
@@ -94,7 +95,12 @@ var ErrPasswordNeeded = auth.ErrPasswordAuthNeeded
 type PasswordNeeded struct{ Hint string }
 
 func (e *PasswordNeeded) Error() string { return "two-step verification password needed" }
-func (e *PasswordNeeded) Unwrap() error { return ErrPasswordNeeded }
+
+// Unwrap gives gotd's ErrPasswordNeeded (errors.Is) and the rpc_error it
+// stands for, 401 SESSION_PASSWORD_NEEDED (model.Classify).
+func (e *PasswordNeeded) Unwrap() []error {
+	return []error{ErrPasswordNeeded, &model.RPCError{Code: 401, Message: "SESSION_PASSWORD_NEEDED", Type: "SESSION_PASSWORD_NEEDED"}}
+}
 
 // ErrSignUpNeeded is returned by SignIn when the number has no account yet.
 var ErrSignUpNeeded = errors.New("no account with this number: sign up with a name")
@@ -146,11 +152,11 @@ func (f *Flow) Invoker() tg.Invoker {
 func (f *Flow) do(ctx context.Context, what string, call func(c *auth.Client, api *tg.Client) error) error {
 	for moves := 0; ; moves++ {
 		api := tg.NewClient(f.inv)
-		err := call(auth.NewClient(api, f.cfg.Rand, f.cfg.AppID, f.cfg.AppHash), api)
+		err := modelError(call(auth.NewClient(api, f.cfg.Rand, f.cfg.AppID, f.cfg.AppHash), api))
 		if err == nil {
 			return nil
 		}
-		v := Classify(err, KeyState{})
+		v := model.Classify(err, model.KeyState{})
 		if v.Kind != Migrate || f.cfg.Mover == nil {
 			return fmt.Errorf("%s on DC %d: %w", what, f.dc, err)
 		}
@@ -293,11 +299,17 @@ func (f *Flow) authorize(ctx context.Context, what string, call func(*auth.Clien
 
 // result turns an authorization into a Result. Called with f.mu held.
 func (f *Flow) result(a *tg.AuthAuthorization) Result {
-	r := Result{DC: f.dc, Moves: append([]Move(nil), f.moves...)}
-	if u, ok := a.User.(*tg.User); ok {
-		r.User = model.User{ID: u.ID, Phone: u.Phone, FirstName: u.FirstName, LastName: u.LastName, Bot: u.Bot}
+	return Result{DC: f.dc, Moves: append([]Move(nil), f.moves...), User: UserOf(a.User)}
+}
+
+// UserOf is who an authorization is for, as model describes users; the
+// zero User for anything but a tg.User.
+func UserOf(u tg.UserClass) model.User {
+	v, ok := u.(*tg.User)
+	if !ok {
+		return model.User{}
 	}
-	return r
+	return model.User{ID: v.ID, Phone: v.Phone, FirstName: v.FirstName, LastName: v.LastName, Bot: v.Bot}
 }
 
 func sentCodeType(t tg.AuthSentCodeTypeClass) (string, int) {

@@ -2,14 +2,14 @@ package login
 
 import (
 	"context"
-	"errors"
+	"encoding/base64"
 	"fmt"
 	"time"
 
 	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tg"
 
-	"tgpfs/internal/qrterm"
+	"tgpfs/model"
 )
 
 // QR is the state of a QR login (https://core.telegram.org/api/qr-login).
@@ -22,6 +22,12 @@ type QR struct {
 	Expires time.Time
 	Done    bool
 	Result  Result // when Done
+}
+
+// LoginURL is the link a QR code carries for a login token: tg://login?token=
+// and the token in unpadded base64url (https://core.telegram.org/api/qr-login).
+func LoginURL(token []byte) string {
+	return "tg://login?token=" + base64.RawURLEncoding.EncodeToString(token)
 }
 
 // PollQR exports a login token, or finds that the last one was accepted.
@@ -46,7 +52,7 @@ func (f *Flow) PollQR(ctx context.Context, exceptIDs ...int64) (QR, error) {
 		})
 		return err
 	})
-	if errors.Is(err, ErrPasswordNeeded) || Classify(err, KeyState{}).Kind == PasswordRequired {
+	if model.Classify(err, model.KeyState{}).Kind == model.PasswordRequired {
 		return QR{}, f.passwordNeeded(ctx)
 	}
 	if err != nil {
@@ -57,7 +63,7 @@ func (f *Flow) PollQR(ctx context.Context, exceptIDs ...int64) (QR, error) {
 		case *tg.AuthLoginToken:
 			// expires is server time; the form counts down in local time.
 			exp := time.Unix(int64(t.Expires), 0).Add(-f.cfg.Offset)
-			return QR{URL: qrterm.LoginURL(t.Token), Expires: exp}, nil
+			return QR{URL: LoginURL(t.Token), Expires: exp}, nil
 		case *tg.AuthLoginTokenSuccess:
 			a, ok := t.Authorization.(*tg.AuthAuthorization)
 			if !ok {
@@ -78,7 +84,8 @@ func (f *Flow) PollQR(ctx context.Context, exceptIDs ...int64) (QR, error) {
 			f.moves = append(f.moves, Move{From: f.dc, To: t.DCID, Reason: "loginTokenMigrateTo"})
 			f.inv, f.dc = inv, t.DCID
 			res, err = tg.NewClient(inv).AuthImportLoginToken(ctx, t.Token)
-			if Classify(err, KeyState{}).Kind == PasswordRequired {
+			err = modelError(err)
+			if model.Classify(err, model.KeyState{}).Kind == model.PasswordRequired {
 				return QR{}, f.passwordNeeded(ctx)
 			}
 			if err != nil {

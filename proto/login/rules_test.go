@@ -12,8 +12,7 @@ import (
 	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tgerr"
 
-	"tgpfs/proto/handshake"
-	"tgpfs/proto/session"
+	"tgpfs/model"
 )
 
 func TestClassify(t *testing.T) {
@@ -51,11 +50,11 @@ func TestClassify(t *testing.T) {
 		{name: "emi at exactly 60 s", err: tgerr.New(400, "ENCRYPTED_MESSAGE_INVALID"), ks: KeyState{PermAge: PermYoung},
 			want: Verdict{Kind: EncryptedMessageInvalid, Code: 400, Type: "ENCRYPTED_MESSAGE_INVALID", DropKeys: true}},
 		// Transport errors, from each layer that reports them.
-		{name: "session -404", err: wrap(&session.TransportError{Code: 404}), want: Verdict{Kind: TransportNotFound, Code: 404, DropKeys: true}},
-		{name: "handshake -429", err: &handshake.TransportError{Code: 429}, want: Verdict{Kind: TransportFlood, Code: 429, Retry: true}},
+		{name: "session -404", err: wrap(&model.TransportError{Code: 404}), want: Verdict{Kind: TransportNotFound, Code: 404, DropKeys: true}},
+		{name: "handshake -429", err: &model.TransportError{Code: 429}, want: Verdict{Kind: TransportFlood, Code: 429, Retry: true}},
 		{name: "codec -444", err: wrap(&codec.ProtocolErr{Code: codec.CodeWrongDC}), want: Verdict{Kind: TransportBadDC, Code: 444}},
-		{name: "negative code", err: &session.TransportError{Code: -429}, want: Verdict{Kind: TransportFlood, Code: 429, Retry: true}},
-		{name: "other transport", err: &session.TransportError{Code: 500}, want: Verdict{Kind: Other, Code: 500}},
+		{name: "negative code", err: &model.TransportError{Code: -429}, want: Verdict{Kind: TransportFlood, Code: 429, Retry: true}},
+		{name: "other transport", err: &model.TransportError{Code: 500}, want: Verdict{Kind: Other, Code: 500}},
 		{name: "plain error", err: errors.New("dial tcp: connection refused\nmore"), want: Verdict{Kind: Other}},
 		{name: "other rpc", err: tgerr.New(400, "PHONE_CODE_INVALID"), want: Verdict{Kind: Other, Code: 400, Type: "PHONE_CODE_INVALID"}},
 		{name: "unknown rpc", err: tgerr.New(400, "SOMETHING_NEW"), want: Verdict{Kind: Other, Code: 400, Type: "SOMETHING_NEW"}},
@@ -82,20 +81,6 @@ func TestClassify(t *testing.T) {
 	}
 	if v := Classify(nil, KeyState{}); v != (Verdict{}) {
 		t.Errorf("Classify(nil) = %+v", v)
-	}
-}
-
-func TestKindString(t *testing.T) {
-	seen := map[string]bool{}
-	for k := Other; k <= TransportBadDC; k++ {
-		s := k.String()
-		if s == "" || seen[s] || strings.HasPrefix(s, "kind(") {
-			t.Errorf("%d: name %q", int(k), s)
-		}
-		seen[s] = true
-	}
-	if got := Kind(99).String(); got != "kind(99)" {
-		t.Errorf("Kind(99) = %q", got)
 	}
 }
 
@@ -137,6 +122,9 @@ func TestParseBotToken(t *testing.T) {
 	}
 }
 
+// FuzzClassify feeds gotd's parse of any rpc_error through the bridge: the
+// verdict is the one model gives the same error in its own form (model's
+// FuzzClassify checks the verdicts' invariants).
 func FuzzClassify(f *testing.F) {
 	for _, s := range []struct {
 		code int
@@ -147,20 +135,14 @@ func FuzzClassify(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, code int, msg string, ageSec int64) {
 		ks := KeyState{PermAge: time.Duration(ageSec) * time.Second, HomeDC: ageSec%2 == 0}
-		for _, err := range []error{tgerr.New(code, msg), &session.TransportError{Code: int32(code)}} {
-			v := Classify(err, ks)
-			if v.Advice == "" || strings.Contains(v.Advice, "\n") {
-				t.Fatalf("Classify(%v): advice %q", err, v.Advice)
-			}
-			if v.Kind == Migrate && v.DC <= 0 {
-				t.Fatalf("Classify(%v): migrate to DC %d", err, v.DC)
-			}
-			if v.Kind == FloodWait && v.Wait < 0 {
-				t.Fatalf("Classify(%v): wait %v", err, v.Wait)
-			}
-			if v.LoggedOut && !v.DropKeys {
-				t.Fatalf("Classify(%v): logged out without dropping keys", err)
-			}
+		g := tgerr.New(code, msg)
+		got := Classify(g, ks)
+		want := model.Classify(&model.RPCError{Code: g.Code, Message: g.Message, Type: g.Type, Argument: g.Argument}, ks)
+		if got != want {
+			t.Fatalf("Classify(%v) = %+v, model reads %+v", g, got, want)
+		}
+		if got.Advice == "" || strings.Contains(got.Advice, "\n") {
+			t.Fatalf("Classify(%v): advice %q", g, got.Advice)
 		}
 	})
 }
@@ -196,4 +178,47 @@ func FuzzParseBotToken(f *testing.F) {
 			t.Fatalf("ParseBotToken(%q) = %d", s, id)
 		}
 	})
+}
+
+// TestFlowErrorsReadByModel checks the bridge: what gotd's auth client and
+// tgerr give is readable by model.Classify once it has passed modelError,
+// and gotd can still read it as before.
+func TestFlowErrorsReadByModel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		kind model.ErrorKind
+		typ  string
+	}{
+		{"tgerr", tgerr.New(420, "FLOOD_WAIT_3"), model.FloodWait, "FLOOD_WAIT"},
+		{"wrong password", auth.ErrPasswordInvalid, model.OtherError, "PASSWORD_HASH_INVALID"},
+		{"password needed", auth.ErrPasswordAuthNeeded, model.PasswordRequired, "SESSION_PASSWORD_NEEDED"},
+		{"password needed, with hint", &PasswordNeeded{Hint: "cat"}, model.PasswordRequired, "SESSION_PASSWORD_NEEDED"},
+		{"codec", &codec.ProtocolErr{Code: codec.CodeTransportFlood}, model.TransportFlood, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := modelError(fmt.Errorf("auth.signIn on DC 2: %w", tc.err))
+			if v := model.Classify(err, model.KeyState{}); v.Kind != tc.kind || v.Type != tc.typ {
+				t.Fatalf("model.Classify = %+v, want %v %q", v, tc.kind, tc.typ)
+			}
+			if !errors.Is(err, tc.err) {
+				t.Fatal("the bridge lost the original error")
+			}
+			if !strings.HasPrefix(err.Error(), "auth.signIn on DC 2: ") {
+				t.Fatalf("text %q", err.Error())
+			}
+		})
+	}
+	if err := modelError(nil); err != nil {
+		t.Fatalf("modelError(nil) = %v", err)
+	}
+	if err := errors.New("plain"); modelError(err) != err {
+		t.Fatal("a plain error was wrapped")
+	}
+}
+
+func TestLoginURL(t *testing.T) {
+	if got := LoginURL([]byte{0xfb, 0xff, 0x01}); got != "tg://login?token=-_8B" {
+		t.Fatalf("LoginURL = %q", got)
+	}
 }

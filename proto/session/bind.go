@@ -38,7 +38,8 @@ type BindResult struct {
 // msg_id the session sends it under: a bad_server_salt resend gets a new
 // encrypted_message, never a stale one. The bind is never wrapped in
 // initConnection. RPC errors (ENCRYPTED_MESSAGE_INVALID, ...) come back as
-// *tgerr.Error; what to do about them is the caller's policy.
+// NewRPCError makes them; what to do about them is the caller's policy
+// (model.Classify).
 func (s *Session) Bind(ctx context.Context, req BindRequest) (BindResult, error) {
 	nonce := req.Nonce
 	if nonce == 0 {

@@ -120,7 +120,7 @@ func TestBindAndCallOnLocalDC(t *testing.T) {
 	if !c.ForgetTempKey(2, model.KeyIDFromWire(temp.Key.ID)) {
 		t.Fatal("ForgetTempKey found nothing")
 	}
-	if _, err := api.HelpGetConfig(ctx); !IsKeyNotFound(err) {
+	if _, err := api.HelpGetConfig(ctx); !model.IsKeyNotFound(err) {
 		t.Fatalf("after forget: err = %v, want -404", err)
 	}
 }

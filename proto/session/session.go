@@ -30,22 +30,22 @@ import (
 	"github.com/gotd/td/mt"
 	"github.com/gotd/td/proto"
 	"github.com/gotd/td/proto/codec"
-	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/transport"
+
+	"tgpfs/model"
 )
 
 // TransportError is a transport error code (404, 429, 444) that came back
 // instead of an encrypted frame. -404 on a temporary key means the DC no
 // longer knows it: expired, dropped, or never made.
-type TransportError struct{ Code int32 }
-
-func (e *TransportError) Error() string { return fmt.Sprintf("transport error -%d", e.Code) }
+//
+// Deprecated: use model.TransportError; this is the same type.
+type TransportError = model.TransportError
 
 // IsKeyNotFound reports whether err is transport error -404.
-func IsKeyNotFound(err error) bool {
-	var te *TransportError
-	return errors.As(err, &te) && te.Code == codec.CodeAuthKeyNotFound
-}
+//
+// Deprecated: use model.IsKeyNotFound.
+func IsKeyNotFound(err error) bool { return model.IsKeyNotFound(err) }
 
 // ErrDecrypt is in the chain of every error from a server frame that does
 // not decrypt under the session's key (wrong msg_key, bad padding, a
@@ -127,7 +127,8 @@ func (s *Session) ServerNow() time.Time {
 }
 
 // Invoke implements tg.Invoker: it sends in as an RPC query and decodes the
-// result into out. RPC errors come back as *tgerr.Error.
+// result into out. RPC errors come back as NewRPCError makes them: errors.As
+// finds both a *model.RPCError and gotd's *tgerr.Error.
 func (s *Session) Invoke(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
 	s.mu.Lock()
 	wrap := s.wrap
@@ -186,8 +187,8 @@ type object struct{ bin.Encoder }
 func (object) Decode(*bin.Buffer) error { return errors.New("query is encode-only") }
 
 func isTransport(err error) bool {
-	var te *TransportError
-	return errors.As(err, &te)
+	_, ok := model.TransportCode(err)
+	return ok
 }
 
 func (s *Session) newMsgID() int64 {
@@ -243,7 +244,7 @@ func (s *Session) readResult(ctx context.Context, msgID int64, out bin.Decoder) 
 		if err := s.conn.Recv(ctx, &s.buf); err != nil {
 			var perr *codec.ProtocolErr
 			if errors.As(err, &perr) {
-				return false, &TransportError{Code: perr.Code}
+				return false, &model.TransportError{Code: perr.Code}
 			}
 			return false, fmt.Errorf("receive: %w", err)
 		}
@@ -390,7 +391,7 @@ func (r *reader) result(b *bin.Buffer) error {
 		if err := e.Decode(body); err != nil {
 			return fmt.Errorf("rpc_error: %w", err)
 		}
-		r.err = tgerr.New(e.ErrorCode, e.ErrorMessage)
+		r.err = NewRPCError(e.ErrorCode, e.ErrorMessage)
 		return nil
 	}
 	if r.out == nil {

@@ -190,11 +190,22 @@ var ErrNotEncrypted = errors.New("frame is not encrypted")
 // shows. Frames sent by the client are opened with the client-side KDF
 // (x=0), frames from the server with x=8.
 func CanOpen(f Frame, key crypto.AuthKey) (string, error) {
+	body, err := Open(f, key)
+	if err != nil {
+		return "", err
+	}
+	return contentName(body), nil
+}
+
+// Open decrypts f with key as CanOpen does and returns the message body
+// (the TL object the frame carried). The body may hold secrets of the
+// session; it is for checks, never for display.
+func Open(f Frame, key crypto.AuthKey) ([]byte, error) {
 	if !f.Encrypted() {
-		return "", ErrNotEncrypted
+		return nil, ErrNotEncrypted
 	}
 	if len(f.raw) < f.Size {
-		return "", errors.New("frame was captured truncated")
+		return nil, errors.New("frame was captured truncated")
 	}
 	raw := append([]byte(nil), f.raw...)
 	foreign := model.KeyIDFromWire(key.ID) != f.AuthKeyID
@@ -212,11 +223,11 @@ func CanOpen(f Frame, key crypto.AuthKey) (string, error) {
 	msg, err := c.DecryptFromBuffer(key, &bin.Buffer{Buf: raw})
 	if err != nil {
 		if foreign {
-			return "", fmt.Errorf("tried anyway: %w", err)
+			return nil, fmt.Errorf("tried anyway: %w", err)
 		}
-		return "", fmt.Errorf("decrypt: %w", err)
+		return nil, fmt.Errorf("decrypt: %w", err)
 	}
-	return contentName(msg.Data()), nil
+	return msg.Data(), nil
 }
 
 // contentName names a decrypted message body, looking one level inside

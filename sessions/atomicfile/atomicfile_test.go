@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -69,5 +71,68 @@ func TestFillFailureLeavesNothing(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("directory holds %v after a failed fill, want nothing", entries)
+	}
+}
+
+// Check and Fill refuse every destination that is not absent or a regular
+// file, before anything is created, and with --force too.
+func TestRefusedTargets(t *testing.T) {
+	dir := t.TempDir()
+	regular := filepath.Join(dir, "regular")
+	if err := os.WriteFile(regular, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(regular, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		path   string
+		force  bool
+		want   error  // errors.Is, when set
+		reason string // in the message
+	}{
+		{name: "existing", path: regular, want: ErrExists},
+		{name: "symlink", path: link, force: true, want: ErrNotRegular, reason: "a symbolic link"},
+		{name: "symlink without force", path: link, want: ErrExists},
+		{name: "FIFO", path: fifo, force: true, want: ErrNotRegular, reason: "a FIFO"},
+		{name: "device", path: "/dev/null", force: true, want: ErrNotRegular, reason: "a character device"},
+		{name: "directory", path: sub, force: true, reason: "is a directory"},
+		{name: "missing folder", path: filepath.Join(dir, "none", "x"), reason: "its folder does not exist"},
+		{name: "file as folder", path: filepath.Join(regular, "x"), reason: "is not a folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := os.ReadDir(dir)
+			err := Write(tt.path, []byte("new"), tt.force)
+			var te *TargetError
+			if !errors.As(err, &te) {
+				t.Fatalf("got %v, want a *TargetError", err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.reason) || strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("message %q, want one line with %q", err, tt.reason)
+			}
+			if after, _ := os.ReadDir(dir); len(after) != len(before) {
+				t.Errorf("%d entries after, %d before", len(after), len(before))
+			}
+		})
+	}
+	if b, _ := os.ReadFile(regular); string(b) != "old" {
+		t.Errorf("the symlink's target changed to %q", b)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced: %v", err)
 	}
 }

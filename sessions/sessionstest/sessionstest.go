@@ -40,6 +40,10 @@ type TData struct {
 	UserID   uint64
 	DC       int
 	Key      []byte
+	// Accounts and Keys, when set, are the counts key_datas and the MTP
+	// file declare, whatever they hold: a crafted folder that decrypts
+	// and lies about its sizes.
+	Accounts, Keys uint32
 }
 
 // WriteTData builds a tdata folder the way Telegram Desktop (v2.9+) lays it
@@ -73,6 +77,9 @@ func WriteTData(t testing.TB, dir string, fx TData) {
 	keyInner = append(keyInner, localKey[:]...)
 	keyInner = append(keyInner, make([]byte, 272-len(keyInner))...)
 	info := []byte{16, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0} // one account, index 0
+	if fx.Accounts != 0 {
+		binary.BigEndian.PutUint32(info[4:], fx.Accounts)
+	}
 
 	var kd bytes.Buffer
 	qtArray(&kd, salt)
@@ -88,7 +95,11 @@ func WriteTData(t testing.TB, dir string, fx TData) {
 	put(0xffffffff) // wide-ids tag
 	binary.Write(&auth, binary.BigEndian, fx.UserID)
 	put(uint32(fx.DC))
-	put(1) // one key
+	keys := uint32(1)
+	if fx.Keys != 0 {
+		keys = fx.Keys
+	}
+	put(keys)
 	put(uint32(fx.DC))
 	auth.Write(fx.Key)
 	inner := binary.BigEndian.AppendUint32(nil, uint32(auth.Len()))

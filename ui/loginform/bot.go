@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/proto/login"
+	"tgpfs/ui/overlay"
 )
 
 // BotForm logs in as a bot with a token from @BotFather
@@ -49,9 +50,13 @@ func (f BotForm) Done() bool { return f.result != nil }
 // Busy reports whether a request is running.
 func (f BotForm) Busy() bool { return f.run.busy != "" }
 
-// Update handles keys, the answer of the request, and countdown ticks.
+// Update handles keys, the answer of the request, and the flood banner's
+// ticks.
 func (f BotForm) Update(msg tea.Msg) (BotForm, tea.Cmd) {
 	k := f.run.opts.Keys
+	if cmd := f.prob.update(msg); cmd != nil {
+		return f, cmd
+	}
 	switch m := msg.(type) {
 	case callDone:
 		if !f.run.take(m) {
@@ -68,8 +73,6 @@ func (f BotForm) Update(msg tea.Msg) (BotForm, tea.Cmd) {
 		f.input.Reset()
 		f.input.Blur()
 		return f, func() tea.Msg { return DoneMsg{Result: r} }
-	case tickMsg:
-		return f, f.prob.update(m)
 	case tea.KeyMsg:
 		switch {
 		case keyMatches(m, k.Cancel):
@@ -110,16 +113,16 @@ func (f BotForm) View() string {
 		if id, err := login.ParseBotToken(strings.TrimSpace(f.input.Value())); err == nil {
 			parts = append(parts, s.Dim.Render(fmt.Sprintf("              bot id %d", id)))
 		}
-		parts = append(parts, "", wrap(s.Dim.Render("Paste the token @BotFather gave you. It is sent once, over the bound temporary key, and not stored."), f.width))
+		parts = append(parts, "", overlay.Wrap(s.Dim.Render("Paste the token @BotFather gave you. It is sent once, over the bound temporary key, and not stored."), f.width))
 	}
 	for _, p := range []string{busyLine(s, f.run.busy), f.prob.view(s, f.width)} {
 		if p != "" {
 			parts = append(parts, "", p)
 		}
 	}
-	help := helpText(withHelp(k.Submit, "log in"), k.Cancel)
+	help := overlay.HelpText(overlay.WithHelp(k.Submit, "log in"), k.Cancel)
 	if f.Done() {
-		help = helpText(withHelp(k.Cancel, "close"))
+		help = overlay.HelpText(overlay.WithHelp(k.Cancel, "close"))
 	}
-	return frame(s, f.width, f.height, title(f.run.opts, "as a bot"), strings.Join(parts, "\n"), help)
+	return overlay.Frame(s, f.width, f.height, title(f.run.opts, "as a bot"), strings.Join(parts, "\n"), help)
 }

@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/gotd/td/telegram/auth"
-	"github.com/gotd/td/tgerr"
 
 	"tgpfs/internal/qrterm"
 	"tgpfs/model"
 	"tgpfs/proto/login"
+	"tgpfs/proto/session"
 )
 
 // fakeClock is the clock the forms read in tests: it moves only when told.
@@ -79,7 +79,7 @@ func (b *fakeBackend) SendCode(_ context.Context, phone string) (login.CodeSent,
 	b.mu.Unlock()
 	switch p {
 	case phoneFlood:
-		return login.CodeSent{}, tgerr.New(420, "FLOOD_WAIT_75")
+		return login.CodeSent{}, session.NewRPCError(420, "FLOOD_WAIT_75")
 	case phoneMoved:
 		return login.CodeSent{Phone: p, DC: 3, Via: "app", Length: 5}, nil
 	}
@@ -107,7 +107,7 @@ func (b *fakeBackend) SignIn(_ context.Context, code string) (login.Result, erro
 	}
 	switch {
 	case code != want:
-		return login.Result{}, tgerr.New(400, "PHONE_CODE_INVALID")
+		return login.Result{}, session.NewRPCError(400, "PHONE_CODE_INVALID")
 	case phone == phone2FA:
 		return login.Result{}, &login.PasswordNeeded{Hint: "cat"}
 	}
@@ -122,7 +122,8 @@ func (b *fakeBackend) SignUp(context.Context, string, string) (login.Result, err
 func (b *fakeBackend) Password(_ context.Context, pw string) (login.Result, error) {
 	b.called("checkPassword")
 	if pw != password {
-		return login.Result{}, auth.ErrPasswordInvalid // what gotd's Password answers
+		// What login.Flow answers: gotd's sentinel, readable as the rpc_error.
+		return login.Result{}, session.WithRPCError(auth.ErrPasswordInvalid, 400, "PASSWORD_HASH_INVALID")
 	}
 	return b.user(), nil
 }

@@ -5,6 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
 
@@ -135,7 +136,7 @@ func (f Form) View() string {
 		b.WriteString(mark + string(rune('1'+i)) + "  " + name + "\n")
 		b.WriteString(s.Dim.Render(indent(m.desc, 5, f.width)) + "\n")
 	}
-	b.WriteString("\n" + wrap(s.Dim.Render("Every request of the login goes over a temporary key bound to this session's permanent key."), f.width))
-	help := helpText(withHelp(k.Submit, "choose"), k.Next, k.Prev, k.Cancel)
-	return frame(s, f.width, f.height, title(f.opts, ""), b.String(), help)
+	b.WriteString("\n" + overlay.Wrap(s.Dim.Render("Every request of the login goes over a temporary key bound to this session's permanent key."), f.width))
+	help := overlay.HelpText(overlay.WithHelp(k.Submit, "choose"), k.Next, k.Prev, k.Cancel)
+	return overlay.Frame(s, f.width, f.height, title(f.opts, ""), b.String(), help)
 }

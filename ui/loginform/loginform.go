@@ -1,7 +1,7 @@
 // Package loginform is the UI for logging in on Telegram's real DCs: a
 // phone number form (phone, then code, then the two-step password, masked),
-// a bot token form, a QR code to scan with a logged-in app, and a
-// FLOOD_WAIT banner that counts down on its own.
+// a bot token form, and a QR code to scan with a logged-in app. A
+// FLOOD_WAIT answer shows ui/overlay's banner, counting down on its own.
 //
 // Each form is a self-contained Bubble Tea v1 component (Init, Update, View,
 // SetSize, a KeyMap) in the style of the bubbles package: Update returns the
@@ -23,7 +23,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"tgpfs/model"
 	"tgpfs/proto/login"
+	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
 
@@ -54,9 +56,6 @@ type KeyMap struct {
 	Prev key.Binding
 	// Refresh asks the QR form for a new token now.
 	Refresh key.Binding
-	// Yes and No answer a KeyProblem that asks before a destructive step.
-	Yes key.Binding
-	No  key.Binding
 }
 
 // DefaultKeyMap is the key map the README documents.
@@ -67,8 +66,6 @@ func DefaultKeyMap() KeyMap {
 		Next:    key.NewBinding(key.WithKeys("down", "tab", "j"), key.WithHelp("↓", "next")),
 		Prev:    key.NewBinding(key.WithKeys("up", "shift+tab", "k"), key.WithHelp("↑", "previous")),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "new code")),
-		Yes:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-		No:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
 	}
 }
 
@@ -177,14 +174,18 @@ func (r *runner) stop() {
 // FLOOD_WAIT, a banner with its countdown.
 type problem struct {
 	advice string
-	flood  *FloodBanner
+	flood  *overlay.FloodBanner
 }
+
+// classify reads err by the real server's rules. It is the one call of the
+// classifier in this package.
+func classify(err error) model.Verdict { return model.Classify(err, model.KeyState{}) }
 
 // fail reads err by the real server's rules.
 func (r *runner) fail(err error, what string) (problem, tea.Cmd) {
-	v := login.Classify(err, login.KeyState{})
-	if v.Kind == login.FloodWait {
-		b := NewFloodBanner(r.opts.Now().Add(v.Wait), what, r.opts)
+	v := classify(err)
+	if v.Kind == model.FloodWait {
+		b := overlay.NewFloodBanner(r.opts.Now().Add(v.Wait), what, overlay.Options{Now: r.opts.Now, Styles: r.opts.Styles})
 		return problem{flood: &b}, b.Init()
 	}
 	return problem{advice: v.Advice}, nil
@@ -192,6 +193,8 @@ func (r *runner) fail(err error, what string) (problem, tea.Cmd) {
 
 func (p problem) blocking() bool { return p.flood != nil && p.flood.Active() }
 
+// update gives the banner its ticks; it takes no other message, so every
+// message may be passed.
 func (p *problem) update(msg tea.Msg) tea.Cmd {
 	if p.flood == nil {
 		return nil
@@ -212,7 +215,7 @@ func (p problem) view(s *styles.Styles, width int) string {
 	case p.flood != nil:
 		return p.flood.View()
 	case p.advice != "":
-		return wrap(s.Bad.Render(styles.SymBad+" ")+p.advice, width)
+		return overlay.Wrap(s.Bad.Render(styles.SymBad+" ")+p.advice, width)
 	}
 	return ""
 }
@@ -228,33 +231,6 @@ func newInput(prompt, placeholder string, limit int) textinput.Model {
 	return in
 }
 
-// frame lays a form out in width x height: title, a blank line when there
-// is room for it, the body, and the help line on the last row.
-func frame(s *styles.Styles, width, height int, title, body, help string) string {
-	content := s.Section.Render(title) + "\n\n" + body
-	if height > 0 && strings.Count(body, "\n")+1+3 > height {
-		content = s.Section.Render(title) + "\n" + body
-	}
-	if width > 0 {
-		content = lipgloss.NewStyle().Width(width).MaxWidth(width).Render(content)
-	}
-	helpLine := s.StatusHint.Render(help)
-	if width > 0 {
-		helpLine = lipgloss.NewStyle().MaxWidth(width).Render(helpLine)
-	}
-	if height <= 0 {
-		return content + "\n\n" + helpLine
-	}
-	lines := strings.Split(content, "\n")
-	if len(lines) > height-1 {
-		lines = lines[:max(height-1, 0)]
-	}
-	for len(lines) < height-1 {
-		lines = append(lines, "")
-	}
-	return strings.Join(append(lines, helpLine), "\n")
-}
-
 // indent wraps s to width with every line indented by n spaces.
 func indent(s string, n, width int) string {
 	st := lipgloss.NewStyle().PaddingLeft(n)
@@ -262,23 +238,6 @@ func indent(s string, n, width int) string {
 		st = st.Width(width)
 	}
 	return st.Render(s)
-}
-
-func wrap(s string, width int) string {
-	if width <= 0 {
-		return s
-	}
-	return lipgloss.NewStyle().Width(width).Render(s)
-}
-
-func helpText(bs ...key.Binding) string {
-	var parts []string
-	for _, b := range bs {
-		if b.Enabled() && b.Help().Key != "" {
-			parts = append(parts, b.Help().Key+" "+b.Help().Desc)
-		}
-	}
-	return strings.Join(parts, " · ")
 }
 
 func userLine(s *styles.Styles, r login.Result) string {
@@ -309,10 +268,3 @@ func busyLine(s *styles.Styles, what string) string {
 }
 
 func keyMatches(m tea.KeyMsg, b key.Binding) bool { return key.Matches(m, b) }
-
-// withHelp is b described as desc, for a help line that says what enter
-// does at this step.
-func withHelp(b key.Binding, desc string) key.Binding {
-	b.SetHelp(b.Help().Key, desc)
-	return b
-}

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/proto/login"
+	"tgpfs/ui/overlay"
 )
 
 type phoneStep int
@@ -69,17 +70,19 @@ func (f PhoneForm) Done() bool { return f.step == stepDone }
 // Busy reports whether a request is running.
 func (f PhoneForm) Busy() bool { return f.run.busy != "" }
 
-// Update handles keys, the answers of requests, and countdown ticks.
+// Update handles keys, the answers of requests, and the flood banner's
+// ticks.
 func (f PhoneForm) Update(msg tea.Msg) (PhoneForm, tea.Cmd) {
 	k := f.run.opts.Keys
+	if cmd := f.prob.update(msg); cmd != nil {
+		return f, cmd
+	}
 	switch m := msg.(type) {
 	case callDone:
 		if !f.run.take(m) {
 			return f, nil
 		}
 		return f.answer(m)
-	case tickMsg:
-		return f, f.prob.update(m)
 	case tea.KeyMsg:
 		switch {
 		case keyMatches(m, k.Cancel):
@@ -181,21 +184,21 @@ func (f PhoneForm) View() string {
 	switch f.step {
 	case stepPhone:
 		add(f.inputs[stepPhone].View(), "")
-		add(wrap(s.Dim.Render("Telegram sends a login code to your Telegram app on another device, or by SMS."), f.width))
+		add(overlay.Wrap(s.Dim.Render("Telegram sends a login code to your Telegram app on another device, or by SMS."), f.width))
 		if f.run.opts.Test {
-			add(wrap(s.Dim.Render("Test DCs: phone 99966XYYYY (X = DC 1-3), code X five times; no SMS is sent."), f.width))
+			add(overlay.Wrap(s.Dim.Render("Test DCs: phone 99966XYYYY (X = DC 1-3), code X five times; no SMS is sent."), f.width))
 		}
 	case stepCode, stepPassword, stepName:
 		add(s.Label.Render("Phone number  ")+"+"+f.sent.Phone, codeLine(f), f.inputs[stepCode].View())
 		if f.step == stepPassword {
-			add("", wrap(s.Dim.Render("This account has two-step verification. The password is checked with SRP: it never leaves this computer."), f.width))
+			add("", overlay.Wrap(s.Dim.Render("This account has two-step verification. The password is checked with SRP: it never leaves this computer."), f.width))
 			if f.hint != "" {
 				add(s.Label.Render("Hint          ") + f.hint)
 			}
 			add(f.inputs[stepPassword].View())
 		}
 		if f.step == stepName {
-			add("", wrap(s.Dim.Render("No account uses this number yet: give a name to sign up."), f.width), f.inputs[stepName].View())
+			add("", overlay.Wrap(s.Dim.Render("No account uses this number yet: give a name to sign up."), f.width), f.inputs[stepName].View())
 		}
 	case stepDone:
 		add(userLine(s, f.result))
@@ -205,11 +208,11 @@ func (f PhoneForm) View() string {
 			add("", p)
 		}
 	}
-	help := helpText(withHelp(k.Submit, submitHelp[f.step]), k.Cancel)
+	help := overlay.HelpText(overlay.WithHelp(k.Submit, submitHelp[f.step]), k.Cancel)
 	if f.step == stepDone {
-		help = helpText(withHelp(k.Cancel, "close"))
+		help = overlay.HelpText(overlay.WithHelp(k.Cancel, "close"))
 	}
-	return frame(s, f.width, f.height, title(f.run.opts, "with a phone number"), strings.Join(lines, "\n"), help)
+	return overlay.Frame(s, f.width, f.height, title(f.run.opts, "with a phone number"), strings.Join(lines, "\n"), help)
 }
 
 var submitHelp = [...]string{stepPhone: "send code", stepCode: "sign in", stepPassword: "check password", stepName: "sign up", stepDone: ""}

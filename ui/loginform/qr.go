@@ -12,6 +12,7 @@ import (
 
 	"tgpfs/internal/qrterm"
 	"tgpfs/proto/login"
+	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
 
@@ -67,6 +68,9 @@ func (f QRForm) Busy() bool { return f.run.busy != "" }
 // expired token.
 func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 	k := f.run.opts.Keys
+	if cmd := f.prob.update(msg); cmd != nil {
+		return f, cmd
+	}
 	switch m := msg.(type) {
 	case callDone:
 		if !f.run.take(m) {
@@ -75,7 +79,7 @@ func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 		return f.answer(m)
 	case tickMsg:
 		if m.form != f.run.id {
-			return f, f.prob.update(m)
+			return f, nil
 		}
 		if f.Done() || f.needPw {
 			f.ticking = false
@@ -178,19 +182,19 @@ func (f QRForm) View() string {
 		parts = append(parts, userLine(s, *f.result))
 	case f.needPw:
 		parts = append(parts, s.OK.Render("✓ the code was scanned"), "",
-			wrap(s.Dim.Render("This account has two-step verification. The password is checked with SRP: it never leaves this computer."), f.width))
+			overlay.Wrap(s.Dim.Render("This account has two-step verification. The password is checked with SRP: it never leaves this computer."), f.width))
 		if f.hint != "" {
 			parts = append(parts, s.Label.Render("Hint          ")+f.hint)
 		}
 		parts = append(parts, f.password.View())
 	case f.drawing != "":
-		parts = append(parts, wrap("Scan with Telegram: Settings > Devices > Link Desktop Device", f.width))
+		parts = append(parts, overlay.Wrap("Scan with Telegram: Settings > Devices > Link Desktop Device", f.width))
 		rows := strings.Count(f.drawing, "\n") + 1
 		cols := len([]rune(strings.SplitN(f.drawing, "\n", 2)[0]))
 		// Title, instructions, code, expiry, a status line, help.
 		if need := rows + 5; f.height > 0 && need > f.height || f.width > 0 && cols > f.width {
-			parts = append(parts, wrap(s.Warn.Render(fmt.Sprintf("%s the code needs %dx%d cells; enlarge the terminal, or open this link on a logged-in device:", styles.SymWarn, cols, need)), f.width),
-				wrap(f.qr.URL, f.width))
+			parts = append(parts, overlay.Wrap(s.Warn.Render(fmt.Sprintf("%s the code needs %dx%d cells; enlarge the terminal, or open this link on a logged-in device:", styles.SymWarn, cols, need)), f.width),
+				overlay.Wrap(f.qr.URL, f.width))
 		} else {
 			parts = append(parts, f.drawing)
 		}
@@ -199,7 +203,7 @@ func (f QRForm) View() string {
 			if r := left % time.Second; r != 0 {
 				left += time.Second - r
 			}
-			parts = append(parts, s.Dim.Render(fmt.Sprintf("a new code in %s; after scanning, press enter", clock(left))))
+			parts = append(parts, s.Dim.Render(fmt.Sprintf("a new code in %s; after scanning, press enter", overlay.FormatWait(left))))
 		}
 	}
 	for _, p := range []string{busyLine(s, f.run.busy), f.prob.view(s, f.width)} {
@@ -210,11 +214,11 @@ func (f QRForm) View() string {
 	var help string
 	switch {
 	case f.Done():
-		help = helpText(withHelp(k.Cancel, "close"))
+		help = overlay.HelpText(overlay.WithHelp(k.Cancel, "close"))
 	case f.needPw:
-		help = helpText(withHelp(k.Submit, "check password"), k.Cancel)
+		help = overlay.HelpText(overlay.WithHelp(k.Submit, "check password"), k.Cancel)
 	default:
-		help = helpText(withHelp(k.Submit, "I scanned it"), k.Refresh, k.Cancel)
+		help = overlay.HelpText(overlay.WithHelp(k.Submit, "I scanned it"), k.Refresh, k.Cancel)
 	}
-	return frame(s, f.width, f.height, title(f.run.opts, "with a QR code"), strings.Join(parts, "\n"), help)
+	return overlay.Frame(s, f.width, f.height, title(f.run.opts, "with a QR code"), strings.Join(parts, "\n"), help)
 }
