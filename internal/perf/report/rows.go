@@ -180,7 +180,7 @@ func handshakeRatio(client, format string) func(*lookup) string {
 // formatNames are the session formats as the README names them.
 var formatNames = map[string]string{
 	"telethon": "Telethon", "gotd": "gotd JSON", "tdata": "tdata", "pyrogram": "Pyrogram", "gramjs": "GramJS",
-	"telethon-sqlite": "Telethon SQLite", "pyrogram-sqlite": "Pyrogram SQLite",
+	"telethon-sqlite": "Telethon SQLite", "pyrogram-sqlite": "Pyrogram SQLite", "mtcute": "mtcute", "mtcute-sqlite": "mtcute SQLite",
 }
 
 func sessionDecode(l *lookup) string {
