@@ -47,6 +47,11 @@ type TransportError = model.TransportError
 // Deprecated: use model.IsKeyNotFound.
 func IsKeyNotFound(err error) bool { return model.IsKeyNotFound(err) }
 
+// ErrDecrypt is in the chain of every error from a server frame that does
+// not decrypt under the session's key (wrong msg_key, bad padding, a
+// flipped byte): the frame is dropped and the session is no good.
+var ErrDecrypt = errors.New("decrypt server message")
+
 // Note is a service message the session handled, for the UI's log.
 type Note struct {
 	Kind   string // "new_session_created", "bad_server_salt", "msgs_ack", "resend", ...
@@ -245,7 +250,7 @@ func (s *Session) readResult(ctx context.Context, msgID int64, out bin.Decoder) 
 		}
 		msg, err := s.cipher.DecryptFromBuffer(s.key, &s.buf)
 		if err != nil {
-			return false, fmt.Errorf("decrypt server message: %w", err)
+			return false, fmt.Errorf("%w: %w", ErrDecrypt, err)
 		}
 		if msg.SessionID != s.id {
 			return false, fmt.Errorf("server message for session %x, ours is %x", msg.SessionID, s.id)
