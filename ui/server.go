@@ -64,8 +64,11 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 		if e.Detail != "" {
 			l += s.Dim.Render("  " + e.Detail)
 		}
-		if e.Kind == model.SrvKeyNotFound || e.Kind == model.SrvRPCError {
+		switch e.Kind.Tone() {
+		case model.ToneProblem:
 			l = s.Bad.Render(styles.SymBad) + l[1:]
+		case model.ToneWarning:
+			l = s.Warn.Render(styles.SymWarn) + l[1:]
 		}
 		line(l)
 	}

@@ -310,16 +310,16 @@ func eventLine(sh *shared, ev model.ServerEvent, width int) string {
 // eventMark is the symbol and colour of an event kind: what went well,
 // what ended, what went wrong, what a scenario did.
 func eventMark(s styles.Styles, k model.ServerEventKind) (string, lipgloss.Style) {
-	switch k {
-	case model.SrvKeyBound, model.SrvAcceptRecovered, model.SrvLogin, model.SrvImport:
+	switch k.Tone() {
+	case model.ToneGood:
 		return styles.SymOK, s.OK
-	case model.SrvKeyCreated, model.SrvClient:
+	case model.ToneNew:
 		return styles.SymLive, s.Value
-	case model.SrvKeyDropped, model.SrvKeyExpired, model.SrvLogout:
+	case model.ToneEnded:
 		return styles.SymEnded, s.Warn
-	case model.SrvKeyNotFound, model.SrvRPCError, model.SrvHandshakeFailed:
+	case model.ToneProblem:
 		return styles.SymBad, s.Bad
-	case model.SrvProbe, model.SrvAcceptFailing:
+	case model.ToneWarning:
 		return styles.SymWarn, s.Warn
 	}
 	return "·", s.Value
