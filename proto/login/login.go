@@ -157,7 +157,7 @@ func (f *Flow) do(ctx context.Context, what string, call func(c *auth.Client, ap
 			return nil
 		}
 		v := model.Classify(err, model.KeyState{})
-		if v.Kind != Migrate || f.cfg.Mover == nil {
+		if v.Kind != model.Migrate || f.cfg.Mover == nil {
 			return fmt.Errorf("%s on DC %d: %w", what, f.dc, err)
 		}
 		if v.DC == f.dc {
