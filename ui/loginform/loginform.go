@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -96,22 +95,13 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Styles == nil {
-		s := styles.Default()
-		o.Styles = &s
-	}
+	o.Styles = styles.OrDefault(o.Styles)
 	if o.Keys == nil {
 		k := DefaultKeyMap()
 		o.Keys = &k
 	}
 	return o
 }
-
-// lastID numbers the components, so a message is only taken by the one
-// that asked for it even when several are alive.
-var lastID atomic.Int64
-
-func nextID() int { return int(lastID.Add(1)) }
 
 // callDone carries a finished request back to the form that made it.
 type callDone struct {
@@ -138,7 +128,7 @@ type runner struct {
 }
 
 func newRunner(opts Options) runner {
-	return runner{id: nextID(), opts: opts.withDefaults()}
+	return runner{id: overlay.NextID(), opts: opts.withDefaults()}
 }
 
 func (r *runner) start(what string, f func(ctx context.Context) (any, error)) tea.Cmd {
@@ -228,6 +218,14 @@ func newInput(prompt, placeholder string, limit int) textinput.Model {
 	// A steady cursor: blinking redraws the screen twice a second for
 	// nothing, and would make every snapshot of the form different.
 	in.Cursor.SetMode(cursor.CursorStatic)
+	return in
+}
+
+// newSecretInput is an input for a password or a token: masked as typed.
+func newSecretInput(prompt, placeholder string, limit int) textinput.Model {
+	in := newInput(prompt, placeholder, limit)
+	in.EchoMode = textinput.EchoPassword
+	in.EchoCharacter = '•'
 	return in
 }
 
