@@ -256,7 +256,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // answer goes to the root; then the overlays (the top one takes keys and
 // the mouse); then the app and the screens.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyCtrlC {
+	if layout.Interrupt(msg) {
 		return m.quit()
 	}
 	if cmd, ok := m.answer(msg); ok {

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
@@ -16,19 +17,10 @@ import (
 // top overlay when one is open (the same one that takes the keys), else the
 // screen on show.
 func (m *Model) View() string {
-	if m.quitting {
-		return ""
+	if v, ok := layout.Placeholder(m.quitting, m.width); ok {
+		return v
 	}
-	if m.width == 0 {
-		return "starting…"
-	}
-	var body string
-	if l, _, ok := m.overlays.Top(overlay.Body); ok {
-		body = l.View()
-	} else {
-		body = m.screens[m.screen].View()
-	}
-	body = block(body, m.width, m.bodyHeight())
+	body := block(m.overlays.BodyView(m.screens[m.screen].View), m.width, m.bodyHeight())
 	return strings.Join([]string{m.header(), m.tabs(), body, m.statusBar()}, "\n")
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -178,4 +179,49 @@ func WrapWords(text string, limit int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// ScrollKeys are the keys that move through a list or a page. They are the
+// same keys on the client's screens (ui) and the server's (ui/dcview), so
+// both key maps embed them.
+type ScrollKeys struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+}
+
+// DefaultScrollKeys is the scroll keys the README documents.
+func DefaultScrollKeys() ScrollKeys {
+	return ScrollKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+	}
+}
+
+// Placeholder is what a root model (ui's and ui/dcview's) draws instead of
+// its screens: nothing once it quits, so the shell's prompt comes back
+// clean, and "starting…" before the terminal has said its size. ok is
+// false when the screens should be drawn.
+func Placeholder(quitting bool, width int) (view string, ok bool) {
+	switch {
+	case quitting:
+		return "", true
+	case width == 0:
+		return "starting…", true
+	}
+	return "", false
+}
+
+// Interrupt reports whether msg is ctrl+c, which quits a root model
+// whatever is open, before any overlay or screen sees the key.
+func Interrupt(msg tea.Msg) bool {
+	k, ok := msg.(tea.KeyMsg)
+	return ok && k.Type == tea.KeyCtrlC
 }
