@@ -10,6 +10,7 @@ import (
 
 	"github.com/gotd/td/proto/codec"
 	"github.com/gotd/td/telegram/auth"
+	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
@@ -223,5 +224,28 @@ func TestFlowErrorsReadByModel(t *testing.T) {
 func TestLoginURL(t *testing.T) {
 	if got := LoginURL([]byte{0xfb, 0xff, 0x01}); got != "tg://login?token=-_8B" {
 		t.Fatalf("LoginURL = %q", got)
+	}
+}
+
+func TestSentCodeType(t *testing.T) {
+	for _, tc := range []struct {
+		in     tg.AuthSentCodeTypeClass
+		via    string
+		length int
+	}{
+		{&tg.AuthSentCodeTypeApp{Length: 5}, "app", 5},
+		{&tg.AuthSentCodeTypeSMS{Length: 6}, "sms", 6},
+		{&tg.AuthSentCodeTypeFirebaseSMS{Length: 6}, "sms", 6},
+		{&tg.AuthSentCodeTypeFlashCall{Pattern: "123*"}, "flash call", 0},
+		{&tg.AuthSentCodeTypeSMSWord{}, "sms word", 0},
+		{&tg.AuthSentCodeTypeSetUpEmailRequired{}, "auth.sentCodeTypeSetUpEmailRequired", 0},
+		{nil, "unknown", 0},
+	} {
+		if via, n := sentCodeType(tc.in); via != tc.via || n != tc.length {
+			t.Errorf("sentCodeType(%T) = %q, %d; want %q, %d", tc.in, via, n, tc.via, tc.length)
+		}
+	}
+	if got := codeTypeName(&tg.AuthCodeTypeMissedCall{}); got != "missed call" {
+		t.Errorf("codeTypeName = %q", got)
 	}
 }
