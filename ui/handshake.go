@@ -106,10 +106,7 @@ func renderHandshake(st *model.State, back int, s styles.Styles, width int) stri
 	line("")
 
 	line(s.Section.Render("Checks"))
-	nameW := 0
-	for _, c := range t.Checks {
-		nameW = max(nameW, len(c.Name))
-	}
+	nameW := widest(t.Checks, func(c model.Check) string { return c.Name })
 	for _, c := range t.Checks {
 		mark := s.OK.Render(styles.SymOK)
 		if !c.OK {
@@ -120,13 +117,20 @@ func renderHandshake(st *model.State, back int, s styles.Styles, width int) stri
 	if len(t.Values) > 0 {
 		line("")
 		line(s.Section.Render("Values"))
-		valW := 0
-		for _, v := range t.Values {
-			valW = max(valW, len(v.Name))
-		}
+		valW := widest(t.Values, func(v model.Field) string { return v.Name })
 		for _, v := range t.Values {
 			line("  " + s.Label.Render(pad(v.Name, valW+1)) + v.Value)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// widest is the length of the longest name among rows, the width a column
+// of them is padded to.
+func widest[T any](rows []T, name func(T) string) int {
+	w := 0
+	for _, r := range rows {
+		w = max(w, len(name(r)))
+	}
+	return w
 }

@@ -191,24 +191,22 @@ func (c *listCursor) clamp(total int) {
 	c.top = max(min(c.top, total-c.rows), 0)
 }
 
+// selectedRow is the row of rows under the cursor; false when the list is
+// empty or the cursor is off it.
+func selectedRow[T any](c listCursor, rows []T) (T, bool) {
+	if c.cursor < 0 || c.cursor >= len(rows) {
+		var zero T
+		return zero, false
+	}
+	return rows[c.cursor], true
+}
+
 // key moves the selection for the navigation keys and reports whether msg
 // was one.
 func (c *listCursor) key(msg tea.KeyMsg, k KeyMap, total int) bool {
-	switch {
-	case key.Matches(msg, k.Up):
-		c.move(-1, total)
-	case key.Matches(msg, k.Down):
-		c.move(1, total)
-	case key.Matches(msg, k.PageUp):
-		c.move(-c.rows, total)
-	case key.Matches(msg, k.PageDown):
-		c.move(c.rows, total)
-	case key.Matches(msg, k.Top):
-		c.move(-total, total)
-	case key.Matches(msg, k.Bottom):
-		c.move(total, total)
-	default:
-		return false
+	n, ok := k.Step(msg, c.rows, total)
+	if ok {
+		c.move(n, total)
 	}
-	return true
+	return ok
 }

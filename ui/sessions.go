@@ -246,12 +246,7 @@ func (p *sessionsScreen) done(msg actionDone) tea.Cmd {
 
 func (p *sessionsScreen) advice(err error) string { return p.sh.classify(err, p.sh.now).Advice }
 
-func (p *sessionsScreen) selected() (Authorization, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.list) {
-		return Authorization{}, false
-	}
-	return p.list[p.cursor], true
-}
+func (p *sessionsScreen) selected() (Authorization, bool) { return selectedRow(p.listCursor, p.list) }
 
 func (p *sessionsScreen) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.sh.keys

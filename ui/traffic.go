@@ -61,12 +61,7 @@ func (p *trafficScreen) setFrames(oldestFirst []Frame) {
 	p.clamp(len(p.frames))
 }
 
-func (p *trafficScreen) selected() (Frame, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.frames) {
-		return Frame{}, false
-	}
-	return p.frames[p.cursor], true
-}
+func (p *trafficScreen) selected() (Frame, bool) { return selectedRow(p.listCursor, p.frames) }
 
 func (p *trafficScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {

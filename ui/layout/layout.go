@@ -205,6 +205,27 @@ func DefaultScrollKeys() ScrollKeys {
 	}
 }
 
+// Step is how far a scroll key moves a list or a page of total rows that
+// shows page rows at a time: a row, a page, or all the way to the top or
+// the bottom. ok is false for any other key.
+func (k ScrollKeys) Step(msg tea.KeyMsg, page, total int) (n int, ok bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.Top):
+		return -total, true
+	case key.Matches(msg, k.Bottom):
+		return total, true
+	}
+	return 0, false
+}
+
 // Placeholder is what a root model (ui's and ui/dcview's) draws instead of
 // its screens: nothing once it quits, so the shell's prompt comes back
 // clean, and "starting…" before the terminal has said its size. ok is
