@@ -21,6 +21,7 @@ import (
 	"tgpfs/ui/layout"
 	"tgpfs/ui/loginform"
 	"tgpfs/ui/overlay"
+	"tgpfs/ui/stream"
 	"tgpfs/ui/styles"
 )
 
@@ -203,40 +204,20 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// waitEvent and waitServerEvent read the driver's and the local DCs' event
+// streams, one message per event.
 func waitEvent(ctx context.Context, ch <-chan model.Event) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return eventsClosed{}
-			}
-			return eventMsg{ev}
-		case <-ctx.Done():
-			return eventsClosed{}
-		}
-	}
+	return stream.Next(ctx, ch, func(ev model.Event) tea.Msg { return eventMsg{ev} }, eventsClosed{})
 }
 
 func waitServerEvent(ctx context.Context, ch <-chan model.ServerEvent) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return nil
-			}
-			return serverEventMsg{ev}
-		case <-ctx.Done():
-			return nil
-		}
-	}
+	return stream.Next(ctx, ch, func(ev model.ServerEvent) tea.Msg { return serverEventMsg{ev} }, nil)
 }
 
+// tick is the countdowns' tick, on the server's seconds: expires_at is
+// server time.
 func (m *Model) tick() tea.Cmd {
-	d := m.opts.Tick
-	if d <= 0 {
-		d = untilNextSecond(m.opts.Clock().Add(m.st.ClockOffset))
-	}
-	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
+	return layout.SecondTick(m.opts.Tick, m.opts.Clock().Add(m.st.ClockOffset), tickMsg{})
 }
 
 // untilNextSecond is the wait from server time t until just after its next

@@ -70,6 +70,16 @@ func UntilNextSecond(t time.Time) time.Duration {
 	return time.Second - t.Sub(t.Truncate(time.Second)) + TickSlack
 }
 
+// SecondTick is a root model's countdown tick: msg after every (set by
+// tests), or, when every is 0, just after the next whole second of now,
+// when a countdown next shows a new number.
+func SecondTick(every time.Duration, now time.Time, msg tea.Msg) tea.Cmd {
+	if every <= 0 {
+		every = UntilNextSecond(now)
+	}
+	return tea.Tick(every, func(time.Time) tea.Msg { return msg })
+}
+
 // TickSlack is how long after a second's boundary a countdown redraws, so
 // the new second is surely there.
 const TickSlack = 10 * time.Millisecond
