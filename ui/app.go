@@ -220,11 +220,6 @@ func (m *Model) tick() tea.Cmd {
 	return layout.SecondTick(m.opts.Tick, m.opts.Clock().Add(m.st.ClockOffset), tickMsg{})
 }
 
-// untilNextSecond is the wait from server time t until just after its next
-// whole second: the next moment a countdown to a whole-second expires_at
-// shows a new number.
-func untilNextSecond(t time.Time) time.Duration { return layout.UntilNextSecond(t) }
-
 // Update applies one message. It is the only place state changes, and it
 // never blocks: everything that may wait runs in the tea.Cmds it returns.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {

@@ -89,11 +89,10 @@ type shared struct {
 const chromeRows = 3
 
 // wheel is how far a mouse event scrolls: -1 up, 1 down, 0 not a wheel.
-func wheel(msg tea.MouseMsg) int { return layout.Wheel(msg) }
 
 // scrollWheel scrolls vp three lines a wheel notch.
 func scrollWheel(vp *viewport.Model, msg tea.MouseMsg) {
-	switch wheel(msg) {
+	switch layout.Wheel(msg) {
 	case -1:
 		vp.ScrollUp(3)
 	case 1:
@@ -120,7 +119,7 @@ func (p *textScreen) SetSize(w, h int) { p.vp.Width, p.vp.Height = w, h }
 
 func (p *textScreen) Refresh() {
 	if w := p.vp.Width; w > 0 {
-		p.setContent(fit(p.render(w), w))
+		p.setContent(layout.Fit(p.render(w), w))
 	}
 }
 
@@ -162,7 +161,7 @@ func (p *textScreen) Update(msg tea.Msg) tea.Cmd {
 func (p *textScreen) View() string {
 	top := min(max(p.vp.YOffset, 0), len(p.lines))
 	end := min(top+p.vp.Height, len(p.lines))
-	return block(strings.Join(p.lines[top:end], "\n"), p.vp.Width, p.vp.Height)
+	return layout.Block(strings.Join(p.lines[top:end], "\n"), p.vp.Width, p.vp.Height)
 }
 
 func (p *textScreen) Bindings() []key.Binding { return nil }

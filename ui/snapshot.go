@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -28,7 +29,7 @@ func Snapshot(st *model.State, now time.Time) string {
 	var errs []string
 	for _, e := range st.Log {
 		if e.Level == model.Error {
-			errs = append(errs, clock(e.At)+" "+styles.SymBad+" "+e.Text)
+			errs = append(errs, layout.Clock(e.At)+" "+styles.SymBad+" "+e.Text)
 		}
 	}
 	if len(errs) > 0 {

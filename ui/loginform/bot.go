@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -56,11 +57,11 @@ func (f BotForm) Update(msg tea.Msg) (BotForm, tea.Cmd) {
 	}
 	if m, ok := msg.(tea.KeyMsg); ok {
 		switch {
-		case keyMatches(m, k.Cancel):
+		case key.Matches(m, k.Cancel):
 			return f, f.leave()
 		case f.Done() || f.Busy():
 			return f, nil
-		case keyMatches(m, k.Submit):
+		case key.Matches(m, k.Submit):
 			if f.prob.blocking() {
 				return f, nil
 			}

@@ -264,5 +264,3 @@ func busyLine(s *styles.Styles, what string) string {
 	}
 	return s.StatusBusy.Render(styles.SymPending + " " + what)
 }
-
-func keyMatches(m tea.KeyMsg, b key.Binding) bool { return key.Matches(m, b) }

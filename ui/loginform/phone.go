@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -73,11 +74,11 @@ func (f PhoneForm) Update(msg tea.Msg) (PhoneForm, tea.Cmd) {
 	}
 	if m, ok := msg.(tea.KeyMsg); ok {
 		switch {
-		case keyMatches(m, k.Cancel):
+		case key.Matches(m, k.Cancel):
 			return f, f.leave()
 		case f.step == stepDone || f.Busy():
 			return f, nil
-		case keyMatches(m, k.Submit):
+		case key.Matches(m, k.Submit):
 			return f.submit()
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -76,11 +77,11 @@ func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 		return f, tea.Batch(cmd, tick(f.run.id))
 	case tea.KeyMsg:
 		switch {
-		case keyMatches(m, k.Cancel):
+		case key.Matches(m, k.Cancel):
 			return f, f.leave()
 		case f.Done() || f.Busy() || f.prob.blocking():
 			return f, nil
-		case f.needPw && keyMatches(m, k.Submit):
+		case f.needPw && key.Matches(m, k.Submit):
 			pw := f.password.Value()
 			if pw == "" {
 				return f, nil
@@ -88,10 +89,10 @@ func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 			f.prob = problem{}
 			b := f.backend
 			return f, f.run.start("checking the password (SRP)…", func(ctx context.Context) (any, error) { return b.Password(ctx, pw) })
-		case !f.needPw && keyMatches(m, k.Submit):
+		case !f.needPw && key.Matches(m, k.Submit):
 			f.prob = problem{}
 			return f, f.poll("checking whether the code was scanned…")
-		case !f.needPw && keyMatches(m, k.Refresh):
+		case !f.needPw && key.Matches(m, k.Refresh):
 			f.prob = problem{}
 			return f, f.poll("asking for a new login token…")
 		}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"tgpfs/ui/styles"
@@ -133,5 +132,3 @@ func FormatWait(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", s)
 }
-
-func matches(m tea.KeyMsg, b key.Binding) bool { return key.Matches(m, b) }
