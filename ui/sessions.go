@@ -426,7 +426,7 @@ func (p *sessionsScreen) render(s styles.Styles, now time.Time) string {
 		if a.Current {
 			mark = "◆ "
 		}
-		l := fmt.Sprintf("  %s%s %s %-7d %-9s %-9s", mark, layout.Pad(cut(a.Device, 18), 18), layout.Pad(cut(appLine(a), 22), 22), a.APIID,
+		l := fmt.Sprintf("  %s%s %s %-7d %-9s %-9s", mark, layout.Pad(layout.Fit(a.Device, 18), 18), layout.Pad(layout.Fit(appLine(a), 22), 22), a.APIID,
 			ago(now, a.Created), ago(now, a.Active))
 		if wide {
 			l += " " + layout.Pad(permKey(a), 16) + " " + layout.Pad(permDC(a), 4) + " " + usesPFS(a)
@@ -536,8 +536,6 @@ func stamp(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
-
-func cut(s string, w int) string { return layout.Fit(s, w) }
 
 func nonEmpty(ss ...string) []string {
 	var out []string

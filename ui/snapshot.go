@@ -43,16 +43,14 @@ func header(st *model.State) string {
 	t := st.Target
 	parts := []string{"tgpfs"}
 	if t.Env != "" {
-		parts = append(parts, envName(t.Env)+" DC "+itoa(t.DC)+" ("+t.Addr+")")
+		parts = append(parts, envName(t.Env)+" DC "+strconv.Itoa(t.DC)+" ("+t.Addr+")")
 	}
 	parts = append(parts, st.Conn.String())
 	if st.User != nil {
 		parts = append(parts, "as "+st.User.Name())
 	}
 	if t.Layer != 0 {
-		parts = append(parts, "layer "+itoa(t.Layer))
+		parts = append(parts, "layer "+strconv.Itoa(t.Layer))
 	}
 	return strings.Join(parts, " · ")
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
