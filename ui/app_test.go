@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,22 +11,14 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
 
 	"tgpfs/model"
 	"tgpfs/ui/internal/uitest"
 	"tgpfs/ui/layout"
 )
 
-func TestMain(m *testing.M) {
-	// Goldens are plain text: no colour, whatever the terminal running the
-	// tests can do.
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { uitest.Main(m) }
 
 // harness runs the app in a teatest program with the demo session applied.
 type harness struct {
@@ -146,15 +137,7 @@ func TestScreens(t *testing.T) {
 					h.keys(sc.then...)
 					c = h.await(sc.name+" after "+strings.Join(sc.then, " "), sc.settled)
 				}
-				for i, l := range strings.Split(c.View, "\n") {
-					if w := lipgloss.Width(l); w > sz.w {
-						t.Errorf("line %d is %d cells wide, more than %d: %q", i, w, sz.w, l)
-					}
-				}
-				if n := strings.Count(c.View, "\n") + 1; n != sz.h {
-					t.Errorf("view has %d lines, want %d", n, sz.h)
-				}
-				golden.RequireEqual(t, []byte(c.View))
+				uitest.RequireScreen(t, c.View, sz.w, sz.h)
 			})
 		}
 	}
