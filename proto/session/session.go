@@ -35,18 +35,6 @@ import (
 	"tgpfs/model"
 )
 
-// TransportError is a transport error code (404, 429, 444) that came back
-// instead of an encrypted frame. -404 on a temporary key means the DC no
-// longer knows it: expired, dropped, or never made.
-//
-// Deprecated: use model.TransportError; this is the same type.
-type TransportError = model.TransportError
-
-// IsKeyNotFound reports whether err is transport error -404.
-//
-// Deprecated: use model.IsKeyNotFound.
-func IsKeyNotFound(err error) bool { return model.IsKeyNotFound(err) }
-
 // ErrDecrypt is in the chain of every error from a server frame that does
 // not decrypt under the session's key (wrong msg_key, bad padding, a
 // flipped byte): the frame is dropped and the session is no good.
