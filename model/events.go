@@ -198,6 +198,36 @@ func (k ServerEventKind) String() string {
 		"client", "rule", "probe"}[k]
 }
 
+// Tone is how an event reads to someone watching the DC: the one place
+// that says which server events are problems, for every view of them.
+type Tone int
+
+const (
+	TonePlain   Tone = iota // an ordinary call, export, rule or client line
+	ToneGood                // a bind, a login, an import, accepting again
+	ToneNew                 // a key made, a client seen
+	ToneEnded               // a key dropped or expired, a logout
+	ToneProblem             // a -404, an RPC error, a refused key exchange
+	ToneWarning             // a scenario's probe, accepting failing
+)
+
+// Tone of an event kind.
+func (k ServerEventKind) Tone() Tone {
+	switch k {
+	case SrvKeyBound, SrvAcceptRecovered, SrvLogin, SrvImport:
+		return ToneGood
+	case SrvKeyCreated, SrvClient:
+		return ToneNew
+	case SrvKeyDropped, SrvKeyExpired, SrvLogout:
+		return ToneEnded
+	case SrvKeyNotFound, SrvRPCError, SrvHandshakeFailed:
+		return ToneProblem
+	case SrvProbe, SrvAcceptFailing:
+		return ToneWarning
+	}
+	return TonePlain
+}
+
 // ServerEvent is one thing a local DC did, from its event stream.
 type ServerEvent struct {
 	At        time.Time

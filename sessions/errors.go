@@ -22,7 +22,7 @@ func (e *FormatError) Error() string {
 	if e.Format != "" {
 		msg = string(e.Format) + " session: " + msg
 	}
-	return safeLine(msg, maxErrorLine)
+	return safetext.Line(msg, safetext.MaxLine)
 }
 
 func (e *FormatError) Unwrap() error { return e.Err }
@@ -52,7 +52,7 @@ func (e *MissingFieldError) Error() string {
 var ErrCannotStore = errors.New("cannot store")
 
 func cannotStore(f Format, format string, args ...any) error {
-	return fmt.Errorf("%s %w %s", f, ErrCannotStore, safeLine(fmt.Sprintf(format, args...), maxErrorLine))
+	return fmt.Errorf("%s %w %s", f, ErrCannotStore, safetext.Line(fmt.Sprintf(format, args...), safetext.MaxLine))
 }
 
 // IsBadInput reports whether err is about the input (exit status 2) rather
@@ -64,16 +64,6 @@ func IsBadInput(err error) bool {
 	return errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &te) || errors.Is(err, ErrCannotStore)
 }
 
-// The safetext rules, under the names this package uses.
-const (
-	maxErrorLine = safetext.MaxLine
-	maxQuoted    = safetext.MaxQuoted
-)
-
-func safeLine(s string, max int) string { return safetext.Line(s, max) }
-func quoteInput(s string) string        { return safetext.Quote(s) }
-func redact(s string) string            { return safetext.Redact(s) }
-
 // pathErr says what went wrong with a path without the raw path that
 // os errors carry: the reason, after the quoted path.
 func pathErr(path string, err error) error {
@@ -81,5 +71,5 @@ func pathErr(path string, err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return inputErr("%s: %v", quoteInput(path), err)
+	return inputErr("%s: %v", safetext.Quote(path), err)
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"tgpfs/sessions/safetext"
 )
 
 // Format names a session layout.
@@ -167,7 +169,7 @@ func ParseFormat(s string) (Format, error) {
 	if d := lookup(Format(s)); d != nil {
 		return d.Format, nil
 	}
-	return "", fmt.Errorf("unknown session format %s (known: %s)", quoteInput(s), FormatList(Formats))
+	return "", fmt.Errorf("unknown session format %s (known: %s)", safetext.Quote(s), FormatList(Formats))
 }
 
 // FormatList names formats for a message: "gotd, telethon, ...".

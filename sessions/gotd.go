@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"tgpfs/sessions/safetext"
+
 	"github.com/gotd/td/session"
 )
 
@@ -77,11 +79,11 @@ func decodeGotd(buf []byte) (*Session, error) {
 	if d.Addr != "" {
 		host, port, err := net.SplitHostPort(d.Addr)
 		if err != nil {
-			return nil, formatErr(Gotd, "Addr %s is not host:port", quoteInput(d.Addr))
+			return nil, formatErr(Gotd, "Addr %s is not host:port", safetext.Quote(d.Addr))
 		}
 		p, err := strconv.Atoi(port)
 		if err != nil || p < 0 || p > 0xffff {
-			return nil, formatErr(Gotd, "Addr %s has a bad port", quoteInput(d.Addr))
+			return nil, formatErr(Gotd, "Addr %s has a bad port", safetext.Quote(d.Addr))
 		}
 		s.Addr, s.Port = host, p
 	}

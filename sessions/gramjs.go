@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"tgpfs/sessions/safetext"
 )
 
 // GramJS is GramJS's StringSession: '1' + standard base64 of dc u8,
@@ -84,7 +86,7 @@ func decodeGramJS(s string) (*Session, error) {
 
 func encodeGramJS(s *Session) ([]byte, error) {
 	if len(s.Addr) > 100 || !printableASCII(s.Addr) {
-		return nil, cannotStore(GramJS, "the address %s", quoteInput(s.Addr))
+		return nil, cannotStore(GramJS, "the address %s", safetext.Quote(s.Addr))
 	}
 	// GramJS writes the port with writeInt16BE, which throws above 32767.
 	if err := checkPort(GramJS, s.Port, 0x7fff); err != nil {

@@ -81,10 +81,10 @@ func Load(input string, opts LoadOptions) (*Session, error) {
 	// Neither a path that exists nor a session string. Name the path only
 	// when it could not be a mistyped secret.
 	if mayBeSecret(trimmed) {
-		return nil, inputErr("not a session string, file or folder: %s; %s", redact(trimmed), stringShapes)
+		return nil, inputErr("not a session string, file or folder: %s; %s", safetext.Redact(trimmed), stringShapes)
 	}
 	if errors.Is(statErr, fs.ErrNotExist) {
-		return nil, inputErr("%s: no such file or directory, and not a session string (%s)", quoteInput(input), stringShapes)
+		return nil, inputErr("%s: no such file or directory, and not a session string (%s)", safetext.Quote(input), stringShapes)
 	}
 	return nil, pathErr(input, statErr)
 }
@@ -105,7 +105,7 @@ func loadPath(path string, fi fs.FileInfo, opts LoadOptions) (*Session, error) {
 		return loadFolder(path, opts)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, inputErr("%s is %s, not a session file: tgpfs reads only regular files and folders", quoteInput(path), fileKind(fi.Mode()))
+		return nil, inputErr("%s is %s, not a session file: tgpfs reads only regular files and folders", safetext.Quote(path), safetext.FileKind(fi.Mode()))
 	}
 	f, err := openRegular(path)
 	if err != nil {
@@ -121,17 +121,17 @@ func loadPath(path string, fi fs.FileInfo, opts LoadOptions) (*Session, error) {
 	switch {
 	case bytes.Equal(head, []byte(sqliteMagic)):
 		if opts.Format != "" && opts.Format.codec().sqlite == nil {
-			return nil, formatErr(opts.Format, "%s is a SQLite database", quoteInput(path))
+			return nil, formatErr(opts.Format, "%s is a SQLite database", safetext.Quote(path))
 		}
 		return decodeSQLite(path, opts.Format)
 	case n >= 6 && string(head[:6]) == sqliteMagic[:6]:
-		return nil, formatErr(sqliteFile, "%s is truncated: %d bytes, shorter than a SQLite header", quoteInput(path), n)
+		return nil, formatErr(sqliteFile, "%s is truncated: %d bytes, shorter than a SQLite header", safetext.Quote(path), n)
 	}
 	if opts.Format != "" && opts.Format.codec().text == nil {
-		return nil, formatErr(opts.Format, "%s is not a SQLite database", quoteInput(path))
+		return nil, formatErr(opts.Format, "%s is not a SQLite database", safetext.Quote(path))
 	}
 	if fi.Size() > MaxTextSize {
-		return nil, inputErr("%s: %d bytes is too big for a session string or gotd JSON (at most %d KiB)", quoteInput(path), fi.Size(), MaxTextSize>>10)
+		return nil, inputErr("%s: %d bytes is too big for a session string or gotd JSON (at most %d KiB)", safetext.Quote(path), fi.Size(), MaxTextSize>>10)
 	}
 	rest, err := readAtMost(f, MaxTextSize-int64(n))
 	if err != nil {
@@ -154,13 +154,13 @@ func loadFolder(path string, opts LoadOptions) (*Session, error) {
 			return d.folder.read(sub, opts)
 		}
 		if first == nil {
-			first = formatErr(d.Format, "%s %v", quoteInput(path), err)
+			first = formatErr(d.Format, "%s %v", safetext.Quote(path), err)
 		}
 	}
 	if first != nil {
 		return nil, first
 	}
-	return nil, formatErr(opts.Format, "%s is a directory", quoteInput(path))
+	return nil, formatErr(opts.Format, "%s is a directory", safetext.Quote(path))
 }
 
 // openRegular opens path for reading without blocking (a FIFO swapped in
@@ -178,7 +178,7 @@ func openRegular(path string) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, inputErr("%s is %s, not a session file", quoteInput(path), fileKind(fi.Mode()))
+		return nil, inputErr("%s is %s, not a session file", safetext.Quote(path), safetext.FileKind(fi.Mode()))
 	}
 	return f, nil
 }
@@ -205,8 +205,6 @@ func ReadText(r io.Reader) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-func fileKind(m fs.FileMode) string { return safetext.FileKind(m) }
-
 // DecodeString reads a session given as text: a Telethon, GramJS, mtcute or
 // Pyrogram string, or gotd's JSON. With format "" it detects the format
 // (each format's detect says how sure it is; see format.go).
@@ -220,13 +218,13 @@ func DecodeString(s string, format Format) (*Session, error) {
 	if format == "" {
 		format = detectString(s)
 		if format == "" {
-			return nil, inputErr("not a session file, folder or string: %s; %s", redact(s), stringShapes)
+			return nil, inputErr("not a session file, folder or string: %s; %s", safetext.Redact(s), stringShapes)
 		}
 	}
 	d := lookup(format)
 	switch {
 	case d == nil:
-		return nil, inputErr("unknown session format %s", quoteInput(string(format)))
+		return nil, inputErr("unknown session format %s", safetext.Quote(string(format)))
 	case d.text == nil:
 		return nil, formatErr(format, "this format is a file or folder, give its path")
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 
+	"tgpfs/sessions/safetext"
+
 	"github.com/gotd/td/bin"
 )
 
@@ -249,7 +251,7 @@ func (o dcOption) encode() []byte {
 // dcOptionOf is s's DC as an mtcute DC option.
 func dcOptionOf(f Format, s *Session) (dcOption, error) {
 	if !printableASCII(s.Addr) || len(s.Addr) > 100 {
-		return dcOption{}, cannotStore(f, "the address %s", quoteInput(s.Addr))
+		return dcOption{}, cannotStore(f, "the address %s", safetext.Quote(s.Addr))
 	}
 	if err := checkPort(f, s.Port, 0xffff); err != nil {
 		return dcOption{}, err

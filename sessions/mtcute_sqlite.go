@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"tgpfs/sessions/safetext"
+
 	"github.com/gotd/td/bin"
 )
 
@@ -191,7 +193,7 @@ func migrations(q querier) string {
 		var repo string
 		var v int
 		if rows.Scan(&repo, &v) == nil {
-			parts = append(parts, fmt.Sprintf("%s %d", safeLine(repo, 32), v))
+			parts = append(parts, fmt.Sprintf("%s %d", safetext.Line(repo, 32), v))
 		}
 	}
 	if len(parts) == 0 {

@@ -75,7 +75,7 @@ type Session struct {
 func (s *Session) KeyID() model.KeyID { return KeyIDOf(s.AuthKey) }
 
 // Fingerprint is a short non-secret digest of the permanent key for humans.
-func (s *Session) Fingerprint() string { return FingerprintOf(s.AuthKey) }
+func (s *Session) Fingerprint() string { return model.Fingerprint(s.AuthKey) }
 
 // HostPort is Addr and Port joined, "" when the address is unknown.
 func (s *Session) HostPort() string {
@@ -102,10 +102,6 @@ func KeyIDOf(key []byte) model.KeyID {
 	copy(w[:], sum[12:20])
 	return model.KeyIDFromWire(w)
 }
-
-// FingerprintOf is tgpfs's fingerprint of a key (model.Fingerprint: the
-// first 8 bytes of SHA256(key) in hex).
-func FingerprintOf(key []byte) string { return model.Fingerprint(key) }
 
 // clone returns a deep copy, so a caller changing fields for a conversion
 // does not touch the session it loaded.

@@ -12,6 +12,7 @@ import (
 	"github.com/gotd/td/crypto"
 	gotdsession "github.com/gotd/td/session"
 
+	"tgpfs/model"
 	"tgpfs/sessions/sessionstest"
 )
 
@@ -30,7 +31,7 @@ func TestKeyIDMatchesGotd(t *testing.T) {
 		if got := KeyIDOf(key).Wire(); !bytes.Equal(got[:], sum[12:20]) {
 			t.Errorf("seed %d: key id is not SHA1[12:20]", seed)
 		}
-		if fp := FingerprintOf(key); len(fp) != 16 || fp == KeyIDOf(key).String() {
+		if fp := model.Fingerprint(key); len(fp) != 16 || fp == KeyIDOf(key).String() {
 			t.Errorf("seed %d: fingerprint %q", seed, fp)
 		}
 	}

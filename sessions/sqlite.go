@@ -13,6 +13,7 @@ import (
 	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"tgpfs/sessions/atomicfile"
+	"tgpfs/sessions/safetext"
 )
 
 // sqliteMagic starts every SQLite 3 database file.
@@ -163,7 +164,7 @@ func decodeSQLite(path string, want Format) (*Session, error) {
 		}
 	}
 	if got == nil {
-		return nil, formatErr(sqliteFile, "no session tables of a known library in this database (tables: %s)", safeLine(strings.Join(sc.tables, ", "), maxQuoted))
+		return nil, formatErr(sqliteFile, "no session tables of a known library in this database (tables: %s)", safetext.Line(strings.Join(sc.tables, ", "), safetext.MaxQuoted))
 	}
 	if want != "" && want != got.Format {
 		return nil, formatErr(want, "the file has the %s schema", got.Format)

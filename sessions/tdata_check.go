@@ -18,6 +18,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"tgpfs/sessions/safetext"
+
 	"github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
@@ -92,9 +94,9 @@ func (d dirFS) Sub(dir string) (fs.FS, error) {
 func checkTDataFile(name string, fi fs.FileInfo) error {
 	switch {
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s is %s: a tdata folder holds only regular files", quoteInput(name), fileKind(fi.Mode()))
+		return fmt.Errorf("%s is %s: a tdata folder holds only regular files", safetext.Quote(name), safetext.FileKind(fi.Mode()))
 	case fi.Size() > maxTDataFile:
-		return fmt.Errorf("%s is %d bytes, more than any tdata file (at most %d KiB)", quoteInput(name), fi.Size(), maxTDataFile>>10)
+		return fmt.Errorf("%s is %d bytes, more than any tdata file (at most %d KiB)", safetext.Quote(name), fi.Size(), maxTDataFile>>10)
 	}
 	return nil
 }
@@ -145,11 +147,11 @@ func openTDF(root fs.FS, name string) (*tdf, error) {
 		h.Write(version)
 		h.Write([]byte("TDF$"))
 		if !bytes.Equal(h.Sum(nil), sum) {
-			return nil, fmt.Errorf("%s: checksum mismatch (a damaged or edited file)", quoteInput(p))
+			return nil, fmt.Errorf("%s: checksum mismatch (a damaged or edited file)", safetext.Quote(p))
 		}
 		return &tdf{name: p, raw: raw, data: body}, nil
 	}
-	return nil, fmt.Errorf("%s is missing", quoteInput(name+"s"))
+	return nil, fmt.Errorf("%s is missing", safetext.Quote(name+"s"))
 }
 
 // qtArray reads a QByteArray: a length (0xffffffff for null) and the bytes.
@@ -251,31 +253,31 @@ func checkedTData(root fs.FS, passcode []byte) (fs.FS, error) {
 func checkMTPData(f *tdf, local crypto.Key) error {
 	enc, _, err := qtArray(f.data, binary.BigEndian)
 	if err != nil {
-		return fmt.Errorf("%s: %v", quoteInput(f.name), err)
+		return fmt.Errorf("%s: %v", safetext.Quote(f.name), err)
 	}
 	dec, ok := tdataLocalDecrypt(enc, local)
 	if !ok {
-		return fmt.Errorf("%s does not decrypt with the local key", quoteInput(f.name))
+		return fmt.Errorf("%s does not decrypt with the local key", safetext.Quote(f.name))
 	}
 	// length, dbi id, main length, legacy user id, legacy main DC.
 	b := dec
 	if len(b) < 20 {
-		return fmt.Errorf("%s: %d bytes is too short for an MTP authorization", quoteInput(f.name), len(b))
+		return fmt.Errorf("%s: %d bytes is too short for an MTP authorization", safetext.Quote(f.name), len(b))
 	}
 	wide := binary.BigEndian.Uint64(b[12:]) == ^uint64(0)
 	b = b[20:]
 	if wide { // 64-bit user id and main DC follow
 		if len(b) < 12 {
-			return fmt.Errorf("%s: too short for a 64-bit user id", quoteInput(f.name))
+			return fmt.Errorf("%s: too short for a 64-bit user id", safetext.Quote(f.name))
 		}
 		b = b[12:]
 	}
 	if len(b) < 4 {
-		return fmt.Errorf("%s: no key count", quoteInput(f.name))
+		return fmt.Errorf("%s: no key count", safetext.Quote(f.name))
 	}
 	keys := binary.BigEndian.Uint32(b)
 	if uint64(keys)*(4+KeySize) > uint64(len(b)-4) {
-		return fmt.Errorf("%s declares %d keys in %d bytes", quoteInput(f.name), keys, len(b)-4)
+		return fmt.Errorf("%s declares %d keys in %d bytes", safetext.Quote(f.name), keys, len(b)-4)
 	}
 	return nil
 }

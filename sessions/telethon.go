@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"tgpfs/sessions/safetext"
 )
 
 // Telethon is Telethon's StringSession: '1' + urlsafe_b64encode(pack(
@@ -109,7 +111,7 @@ func encodeTelethon(s *Session) ([]byte, error) {
 func ipBytes(f Format, addr string) ([]byte, error) {
 	ip := net.ParseIP(addr)
 	if ip == nil {
-		return nil, cannotStore(f, "the host name %s (it stores an IP address)", quoteInput(addr))
+		return nil, cannotStore(f, "the host name %s (it stores an IP address)", safetext.Quote(addr))
 	}
 	if v4 := ip.To4(); v4 != nil {
 		return v4, nil

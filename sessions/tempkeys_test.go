@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tgpfs/sessions/safetext"
 	"tgpfs/sessions/sessionstest"
 )
 
@@ -66,7 +67,7 @@ func TestMtcuteFixtures(t *testing.T) {
 	for _, in := range []string{"testdata/mtcute/storage.session", strings.TrimSpace(string(str))} {
 		s, err := Load(in, LoadOptions{})
 		if err != nil {
-			t.Fatalf("%s: %v", redact(in), err)
+			t.Fatalf("%s: %v", safetext.Redact(in), err)
 		}
 		if !bytes.Equal(s.AuthKey, mtcutePerm) || s.DC != facts.DC || s.Addr != facts.Addr || s.Port != facts.Port || s.UserID != facts.UserID || s.IsBot {
 			t.Errorf("%s: dc %d %s user %d bot %v, key equal %v", s.Format, s.DC, s.HostPort(), s.UserID, s.IsBot, bytes.Equal(s.AuthKey, mtcutePerm))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"tgpfs/sessions/atomicfile"
+	"tgpfs/sessions/safetext"
 )
 
 // Encode renders s in format to. String formats give one line of text
@@ -63,7 +64,7 @@ func prepare(s *Session, to Format) (*Descriptor, *Session, error) {
 	d := lookup(to)
 	switch {
 	case d == nil:
-		return nil, nil, fmt.Errorf("unknown session format %s", quoteInput(string(to)))
+		return nil, nil, fmt.Errorf("unknown session format %s", safetext.Quote(string(to)))
 	case !d.writable():
 		return nil, nil, fmt.Errorf("%s is read only: tgpfs does not write %s", to, d.Name)
 	}

@@ -21,6 +21,7 @@ import (
 	"tgpfs/ui/layout"
 	"tgpfs/ui/loginform"
 	"tgpfs/ui/overlay"
+	"tgpfs/ui/stream"
 	"tgpfs/ui/styles"
 )
 
@@ -203,46 +204,21 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// waitEvent and waitServerEvent read the driver's and the local DCs' event
+// streams, one message per event.
 func waitEvent(ctx context.Context, ch <-chan model.Event) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return eventsClosed{}
-			}
-			return eventMsg{ev}
-		case <-ctx.Done():
-			return eventsClosed{}
-		}
-	}
+	return stream.Next(ctx, ch, func(ev model.Event) tea.Msg { return eventMsg{ev} }, eventsClosed{})
 }
 
 func waitServerEvent(ctx context.Context, ch <-chan model.ServerEvent) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return nil
-			}
-			return serverEventMsg{ev}
-		case <-ctx.Done():
-			return nil
-		}
-	}
+	return stream.Next(ctx, ch, func(ev model.ServerEvent) tea.Msg { return serverEventMsg{ev} }, nil)
 }
 
+// tick is the countdowns' tick, on the server's seconds: expires_at is
+// server time.
 func (m *Model) tick() tea.Cmd {
-	d := m.opts.Tick
-	if d <= 0 {
-		d = untilNextSecond(m.opts.Clock().Add(m.st.ClockOffset))
-	}
-	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
+	return layout.SecondTick(m.opts.Tick, m.opts.Clock().Add(m.st.ClockOffset), tickMsg{})
 }
-
-// untilNextSecond is the wait from server time t until just after its next
-// whole second: the next moment a countdown to a whole-second expires_at
-// shows a new number.
-func untilNextSecond(t time.Time) time.Duration { return layout.UntilNextSecond(t) }
 
 // Update applies one message. It is the only place state changes, and it
 // never blocks: everything that may wait runs in the tea.Cmds it returns.
@@ -256,7 +232,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // answer goes to the root; then the overlays (the top one takes keys and
 // the mouse); then the app and the screens.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyCtrlC {
+	if layout.Interrupt(msg) {
 		return m.quit()
 	}
 	if cmd, ok := m.answer(msg); ok {

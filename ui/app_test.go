@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,21 +11,14 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
 
 	"tgpfs/model"
 	"tgpfs/ui/internal/uitest"
+	"tgpfs/ui/layout"
 )
 
-func TestMain(m *testing.M) {
-	// Goldens are plain text: no colour, whatever the terminal running the
-	// tests can do.
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { uitest.Main(m) }
 
 // harness runs the app in a teatest program with the demo session applied.
 type harness struct {
@@ -145,15 +137,7 @@ func TestScreens(t *testing.T) {
 					h.keys(sc.then...)
 					c = h.await(sc.name+" after "+strings.Join(sc.then, " "), sc.settled)
 				}
-				for i, l := range strings.Split(c.View, "\n") {
-					if w := lipgloss.Width(l); w > sz.w {
-						t.Errorf("line %d is %d cells wide, more than %d: %q", i, w, sz.w, l)
-					}
-				}
-				if n := strings.Count(c.View, "\n") + 1; n != sz.h {
-					t.Errorf("view has %d lines, want %d", n, sz.h)
-				}
-				golden.RequireEqual(t, []byte(c.View))
+				uitest.RequireScreen(t, c.View, sz.w, sz.h)
 			})
 		}
 	}
@@ -435,7 +419,7 @@ func BenchmarkLayout(b *testing.B) {
 	for _, ev := range demoEvents() {
 		st.Apply(ev)
 	}
-	body := fit(renderLog(st, stylesForBench(), 120), 120)
+	body := layout.Fit(renderLog(st, stylesForBench(), 120), 120)
 	b.Run("lipgloss", func(b *testing.B) {
 		for b.Loop() {
 			_ = lipgloss.NewStyle().Width(120).Height(37).MaxHeight(37).Render(body)
@@ -443,7 +427,7 @@ func BenchmarkLayout(b *testing.B) {
 	})
 	b.Run("block", func(b *testing.B) {
 		for b.Loop() {
-			_ = block(body, 120, 37)
+			_ = layout.Block(body, 120, 37)
 		}
 	})
 }
@@ -454,10 +438,10 @@ func TestBlockMatchesLipgloss(t *testing.T) {
 		st.Apply(ev)
 	}
 	for _, w := range []int{40, 80, 120} {
-		body := fit(renderLog(st, stylesForBench(), w), w)
+		body := layout.Fit(renderLog(st, stylesForBench(), w), w)
 		for _, h := range []int{5, 21, 37} {
 			want := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(body)
-			if got := block(body, w, h); got != want {
+			if got := layout.Block(body, w, h); got != want {
 				t.Errorf("%dx%d: block differs from lipgloss:\n%q\n%q", w, h, got, want)
 			}
 		}
@@ -504,8 +488,8 @@ func TestUntilNextSecond(t *testing.T) {
 		{999 * time.Millisecond, time.Millisecond + tickSlack},
 	}
 	for _, tt := range tests {
-		if got := untilNextSecond(t0.Add(tt.at)); got != tt.want {
-			t.Errorf("untilNextSecond(+%s) = %s, want %s", tt.at, got, tt.want)
+		if got := layout.UntilNextSecond(t0.Add(tt.at)); got != tt.want {
+			t.Errorf("layout.UntilNextSecond(+%s) = %s, want %s", tt.at, got, tt.want)
 		}
 	}
 }
@@ -574,9 +558,9 @@ func TestWrapWords(t *testing.T) {
 		{"", 20, []string{""}},
 	}
 	for _, tt := range tests {
-		got := wrapWords(tt.text, tt.limit)
+		got := layout.WrapWords(tt.text, tt.limit)
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("wrapWords(%q, %d) = %q, want %q", tt.text, tt.limit, got, tt.want)
+			t.Errorf("layout.WrapWords(%q, %d) = %q, want %q", tt.text, tt.limit, got, tt.want)
 		}
 		for _, l := range got {
 			if lipgloss.Width(l) > tt.limit {

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -220,7 +221,7 @@ func (p *catalogScreen) sync() {
 	}
 	p.shown = m.Name
 	w := p.detail.Width - p.detail.Style.GetHorizontalFrameSize()
-	p.setDetail(fit(renderMethod(m, p.s, w), w))
+	p.setDetail(layout.Fit(renderMethod(m, p.s, w), w))
 	p.detail.GotoTop()
 }
 
@@ -237,10 +238,10 @@ func (p *catalogScreen) View() string {
 	// Side by side, line by line: the list, a rule, the visible part of
 	// the detail (its lines are already cut to width).
 	lw, dw := p.listWidth(), max(p.detail.Width-1, 1)
-	left := strings.Split(block(p.list.View(), lw, p.height), "\n")
+	left := strings.Split(layout.Block(p.list.View(), lw, p.height), "\n")
 	top := min(max(p.detail.YOffset, 0), len(p.lines))
 	end := min(top+p.height, len(p.lines))
-	right := strings.Split(block(strings.Join(p.lines[top:end], "\n"), dw, p.height), "\n")
+	right := strings.Split(layout.Block(strings.Join(p.lines[top:end], "\n"), dw, p.height), "\n")
 	sep := s.TabGap.Render("│") + " "
 	var b strings.Builder
 	for i := range p.height {
@@ -287,7 +288,7 @@ func renderMethod(m Method, s styles.Styles, width int) string {
 		if p.Optional {
 			typ += "?"
 		}
-		l := "  " + pad(p.Name, nameW+1) + s.KeyID.Render(pad(typ, typeW+2))
+		l := "  " + layout.Pad(p.Name, nameW+1) + s.KeyID.Render(layout.Pad(typ, typeW+2))
 		if p.Description != "" {
 			l += s.Dim.Render(p.Description)
 		}

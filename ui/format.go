@@ -3,7 +3,6 @@ package ui
 import (
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -19,15 +18,8 @@ import (
 const labelWidth = 13
 
 func row(s styles.Styles, label, value string) string {
-	return "  " + s.Label.Render(pad(label, labelWidth)) + value
+	return "  " + s.Label.Render(layout.Pad(label, labelWidth)) + value
 }
-
-// The layout pieces are ui/layout's, shared with the server's view.
-func pad(s string, w int) string                   { return layout.Pad(s, w) }
-func clock(t time.Time) string                     { return layout.Clock(t) }
-func countdown(d time.Duration) string             { return layout.Countdown(d) }
-func age(d time.Duration) string                   { return layout.Age(d) }
-func bar(s styles.Styles, f float64, w int) string { return layout.Bar(s, f, w) }
 
 func endStyle(s styles.Styles, e model.TempEnd) lipgloss.Style {
 	switch e {
@@ -50,10 +42,6 @@ func endSymbol(e model.TempEnd) string {
 	}
 	return styles.SymBad
 }
-
-func fit(s string, w int) string                { return layout.Fit(s, w) }
-func block(s string, w, h int) string           { return layout.Block(s, w, h) }
-func wrapWords(text string, limit int) []string { return layout.WrapWords(text, limit) }
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

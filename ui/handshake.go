@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -81,7 +82,7 @@ func renderHandshake(st *model.State, back int, s styles.Styles, width int) stri
 		s.Section.Render(fmt.Sprintf("Handshake %d of %d", n, st.Handshakes)), t.Kind, t.DC, verdict))
 	sum := fmt.Sprintf("%d/%d checks passed · %s", passed, len(t.Checks), t.Duration.Round(time.Millisecond))
 	if t.ExpiresIn > 0 {
-		sum += fmt.Sprintf(" · expires_in %s", countdown(t.ExpiresIn))
+		sum += fmt.Sprintf(" · expires_in %s", layout.Countdown(t.ExpiresIn))
 	}
 	if t.KeyID != 0 {
 		sum += " · key " + s.KeyID.Render(t.KeyID.String())
@@ -101,32 +102,36 @@ func renderHandshake(st *model.State, back int, s styles.Styles, width int) stri
 		if !t.Started.IsZero() && !msg.At.IsZero() {
 			off = s.Dim.Render(fmt.Sprintf("  +%dms", msg.At.Sub(t.Started).Milliseconds()))
 		}
-		line(fmt.Sprintf("  %s %s %5d B%s", msg.Dir.Arrow(), pad(msg.Type, 26), msg.Size, off))
+		line(fmt.Sprintf("  %s %s %5d B%s", msg.Dir.Arrow(), layout.Pad(msg.Type, 26), msg.Size, off))
 	}
 	line("")
 
 	line(s.Section.Render("Checks"))
-	nameW := 0
-	for _, c := range t.Checks {
-		nameW = max(nameW, len(c.Name))
-	}
+	nameW := widest(t.Checks, func(c model.Check) string { return c.Name })
 	for _, c := range t.Checks {
 		mark := s.OK.Render(styles.SymOK)
 		if !c.OK {
 			mark = s.Bad.Render(styles.SymBad)
 		}
-		line(fmt.Sprintf("  %s %s %s", mark, pad(c.Name, nameW+1), s.Dim.Render(c.Detail)))
+		line(fmt.Sprintf("  %s %s %s", mark, layout.Pad(c.Name, nameW+1), s.Dim.Render(c.Detail)))
 	}
 	if len(t.Values) > 0 {
 		line("")
 		line(s.Section.Render("Values"))
-		valW := 0
+		valW := widest(t.Values, func(v model.Field) string { return v.Name })
 		for _, v := range t.Values {
-			valW = max(valW, len(v.Name))
-		}
-		for _, v := range t.Values {
-			line("  " + s.Label.Render(pad(v.Name, valW+1)) + v.Value)
+			line("  " + s.Label.Render(layout.Pad(v.Name, valW+1)) + v.Value)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// widest is the length of the longest name among rows, the width a column
+// of them is padded to.
+func widest[T any](rows []T, name func(T) string) int {
+	w := 0
+	for _, r := range rows {
+		w = max(w, len(name(r)))
+	}
+	return w
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/charmbracelet/bubbles/key"
+
+	"tgpfs/ui/layout"
 )
 
 // KeyMap is every key the app answers to. The screens answer to their own
@@ -14,14 +16,9 @@ type KeyMap struct {
 	PrevTab key.Binding
 	Tab     []key.Binding // one per screen, in tab order
 
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Top      key.Binding
-	Bottom   key.Binding
-	Earlier  key.Binding // an earlier handshake
-	Later    key.Binding
+	layout.ScrollKeys
+	Earlier key.Binding // an earlier handshake
+	Later   key.Binding
 
 	Bind    key.Binding
 	Drop    key.Binding
@@ -52,14 +49,9 @@ func DefaultKeyMap() KeyMap {
 		NextTab: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next screen")),
 		PrevTab: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous screen")),
 
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
-		Earlier:  key.NewBinding(key.WithKeys("left", "["), key.WithHelp("←/[", "earlier handshake")),
-		Later:    key.NewBinding(key.WithKeys("right", "]"), key.WithHelp("→/]", "later handshake")),
+		ScrollKeys: layout.DefaultScrollKeys(),
+		Earlier:    key.NewBinding(key.WithKeys("left", "["), key.WithHelp("←/[", "earlier handshake")),
+		Later:      key.NewBinding(key.WithKeys("right", "]"), key.WithHelp("→/]", "later handshake")),
 
 		Bind:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bind a fresh temp key")),
 		Drop:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drop other temp keys")),

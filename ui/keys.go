@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -44,14 +45,14 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 		}
 		dc := fmt.Sprintf("DC %d", p.DC)
 		if !p.CreatedAt.IsZero() {
-			dc += s.Dim.Render(fmt.Sprintf("  made %s, %s ago", clock(p.CreatedAt), age(now.Sub(p.CreatedAt))))
+			dc += s.Dim.Render(fmt.Sprintf("  made %s, %s ago", layout.Clock(p.CreatedAt), layout.Age(now.Sub(p.CreatedAt))))
 		}
 		line(row(s, "dc", dc))
 		line(row(s, "source", p.Source))
 		line(row(s, "authorized", authorized(st, s)))
 		if rev != nil && len(rev.perm) > 0 {
 			line(revealLines(s, "key bytes", rev.perm, width))
-			line(row(s, "", s.Warn.Render(fmt.Sprintf("%s shown until %s, never logged", styles.SymWarn, clock(rev.until)))))
+			line(row(s, "", s.Warn.Render(fmt.Sprintf("%s shown until %s, never logged", styles.SymWarn, layout.Clock(rev.until)))))
 		}
 	}
 	line("")
@@ -71,17 +72,17 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 		line(s.Section.Render("Temporary key") + "  " + state)
 		line(row(s, "id", s.KeyID.Render(cur.ID.String())))
 		line(row(s, "session", fmt.Sprintf("%016x", uint64(cur.SessionID))))
-		line(row(s, "created", fmt.Sprintf("%s  expires_in %s", clock(cur.CreatedAt), countdown(cur.ExpiresIn))))
+		line(row(s, "created", fmt.Sprintf("%s  expires_in %s", layout.Clock(cur.CreatedAt), layout.Countdown(cur.ExpiresIn))))
 		if cur.Bound {
 			to, ok := st.BoundTo[cur.ID]
 			if !ok {
 				to = st.Perm.ID
 			}
-			line(row(s, "bound", fmt.Sprintf("%s  to %s", clock(cur.BoundAt), s.KeyID.Render(to.String()))))
-			line(row(s, "expires_at", clock(cur.ExpiresAt)+s.Dim.Render(" server time")+offsetNote(st.ClockOffset, s)))
+			line(row(s, "bound", fmt.Sprintf("%s  to %s", layout.Clock(cur.BoundAt), s.KeyID.Render(to.String()))))
+			line(row(s, "expires_at", layout.Clock(cur.ExpiresAt)+s.Dim.Render(" server time")+offsetNote(st.ClockOffset, s)))
 			left := cur.Remaining(now, st.ClockOffset)
 			barW := min(max(width-labelWidth-16, 10), 48)
-			line(row(s, "left", bar(s, cur.Fraction(now, st.ClockOffset), barW)+" "+countdown(left)))
+			line(row(s, "left", layout.Bar(s, cur.Fraction(now, st.ClockOffset), barW)+" "+layout.Countdown(left)))
 		}
 		if st.LastBind != nil {
 			line(row(s, "last bind", s.Bad.Render(styles.SymBad+" "+bindFailure(st.LastBind))))
@@ -94,7 +95,7 @@ func renderKeys(st *model.State, now time.Time, s styles.Styles, width int, rev 
 	case st.RenewalPaused:
 		line(row(s, "renews", s.Warn.Render("paused (p resumes)")))
 	case !st.RenewAt.IsZero():
-		line(row(s, "renews in", countdown(st.RenewsIn(now))+s.Dim.Render("  at "+clock(st.RenewAt))))
+		line(row(s, "renews in", layout.Countdown(st.RenewsIn(now))+s.Dim.Render("  at "+layout.Clock(st.RenewAt))))
 	}
 	line("")
 
@@ -153,12 +154,12 @@ func historyByDC(st *model.State) (home []model.TempKey, others []dcKeys) {
 // historyLine is one earlier temporary key: how it ended and when.
 func historyLine(s styles.Styles, k model.TempKey) string {
 	es := endStyle(s, k.End)
-	when := clock(k.EndedAt)
+	when := layout.Clock(k.EndedAt)
 	if k.End == model.Live {
-		when = clock(k.CreatedAt)
+		when = layout.Clock(k.CreatedAt)
 	}
 	l := fmt.Sprintf("  %s %s  %s  %s", es.Render(endSymbol(k.End)), s.KeyID.Render(k.ID.String()),
-		es.Render(pad(k.End.String(), 12)), when)
+		es.Render(layout.Pad(k.End.String(), 12)), when)
 	if k.EndDetail != "" {
 		l += s.Dim.Render("  " + k.EndDetail)
 	}

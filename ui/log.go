@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -44,10 +45,10 @@ func renderLog(st *model.State, s styles.Styles, width int) string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "%s %s ", s.Dim.Render(clock(e.At)), mark)
+		fmt.Fprintf(&b, "%s %s ", s.Dim.Render(layout.Clock(e.At)), mark)
 		lines := []string{e.Text}
 		if limit >= minLogWrap && (strings.Contains(e.Text, "\n") || ansi.StringWidth(e.Text) > limit) {
-			lines = wrapWords(e.Text, limit)
+			lines = layout.WrapWords(e.Text, limit)
 		}
 		for j, l := range lines {
 			if j > 0 {

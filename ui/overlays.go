@@ -77,10 +77,7 @@ func (l *floodLayer) SetSize(int, int) {}
 
 // newHelp is `?`: every key, the global ones and then each screen's own.
 func (m *Model) newHelp() *overlay.Help {
-	var groups []overlay.HelpGroup
-	for _, g := range m.keys.FullHelp() {
-		groups = append(groups, overlay.HelpGroup{Keys: g})
-	}
+	groups := overlay.KeyGroups(m.keys.FullHelp())
 	for i, s := range m.screens {
 		if b := s.Bindings(); len(b) > 0 {
 			groups = append(groups, overlay.HelpGroup{Title: fmt.Sprintf("%d %s", i+1, Screen(i)), Keys: b})

@@ -89,11 +89,10 @@ type shared struct {
 const chromeRows = 3
 
 // wheel is how far a mouse event scrolls: -1 up, 1 down, 0 not a wheel.
-func wheel(msg tea.MouseMsg) int { return layout.Wheel(msg) }
 
 // scrollWheel scrolls vp three lines a wheel notch.
 func scrollWheel(vp *viewport.Model, msg tea.MouseMsg) {
-	switch wheel(msg) {
+	switch layout.Wheel(msg) {
 	case -1:
 		vp.ScrollUp(3)
 	case 1:
@@ -120,7 +119,7 @@ func (p *textScreen) SetSize(w, h int) { p.vp.Width, p.vp.Height = w, h }
 
 func (p *textScreen) Refresh() {
 	if w := p.vp.Width; w > 0 {
-		p.setContent(fit(p.render(w), w))
+		p.setContent(layout.Fit(p.render(w), w))
 	}
 }
 
@@ -162,7 +161,7 @@ func (p *textScreen) Update(msg tea.Msg) tea.Cmd {
 func (p *textScreen) View() string {
 	top := min(max(p.vp.YOffset, 0), len(p.lines))
 	end := min(top+p.vp.Height, len(p.lines))
-	return block(strings.Join(p.lines[top:end], "\n"), p.vp.Width, p.vp.Height)
+	return layout.Block(strings.Join(p.lines[top:end], "\n"), p.vp.Width, p.vp.Height)
 }
 
 func (p *textScreen) Bindings() []key.Binding { return nil }
@@ -191,24 +190,22 @@ func (c *listCursor) clamp(total int) {
 	c.top = max(min(c.top, total-c.rows), 0)
 }
 
+// selectedRow is the row of rows under the cursor; false when the list is
+// empty or the cursor is off it.
+func selectedRow[T any](c listCursor, rows []T) (T, bool) {
+	if c.cursor < 0 || c.cursor >= len(rows) {
+		var zero T
+		return zero, false
+	}
+	return rows[c.cursor], true
+}
+
 // key moves the selection for the navigation keys and reports whether msg
 // was one.
 func (c *listCursor) key(msg tea.KeyMsg, k KeyMap, total int) bool {
-	switch {
-	case key.Matches(msg, k.Up):
-		c.move(-1, total)
-	case key.Matches(msg, k.Down):
-		c.move(1, total)
-	case key.Matches(msg, k.PageUp):
-		c.move(-c.rows, total)
-	case key.Matches(msg, k.PageDown):
-		c.move(c.rows, total)
-	case key.Matches(msg, k.Top):
-		c.move(-total, total)
-	case key.Matches(msg, k.Bottom):
-		c.move(total, total)
-	default:
-		return false
+	n, ok := k.Step(msg, c.rows, total)
+	if ok {
+		c.move(n, total)
 	}
-	return true
+	return ok
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -29,10 +30,10 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 		}
 		exp, left := "—", ""
 		if k.Kind == model.Temporary && !k.ExpiresAt.IsZero() {
-			exp = clock(k.ExpiresAt)
+			exp = layout.Clock(k.ExpiresAt)
 			if k.Held() {
 				// The local DC's clock is this machine's clock.
-				left = countdown(max(k.ExpiresAt.Sub(now), 0))
+				left = layout.Countdown(max(k.ExpiresAt.Sub(now), 0))
 			}
 		}
 		l := fmt.Sprintf("%s %-4d %-10s %s  %-9s %-9s %-6s", mark, k.DC, k.Kind, s.KeyID.Render(k.ID.String()),
@@ -54,7 +55,7 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 	evs := st.ServerEvents
 	for i := len(evs) - 1; i >= 0 && i >= len(evs)-50; i-- {
 		e := evs[i]
-		l := fmt.Sprintf("  %s DC %d %-9s", clock(e.At), e.DC, e.Kind)
+		l := fmt.Sprintf("  %s DC %d %-9s", layout.Clock(e.At), e.DC, e.Kind)
 		if e.KeyID != 0 {
 			l += " " + s.KeyID.Render(e.KeyID.String())
 		}
@@ -64,8 +65,11 @@ func renderServer(st *model.State, now time.Time, s styles.Styles, width int) st
 		if e.Detail != "" {
 			l += s.Dim.Render("  " + e.Detail)
 		}
-		if e.Kind == model.SrvKeyNotFound || e.Kind == model.SrvRPCError {
+		switch e.Kind.Tone() {
+		case model.ToneProblem:
 			l = s.Bad.Render(styles.SymBad) + l[1:]
+		case model.ToneWarning:
+			l = s.Warn.Render(styles.SymWarn) + l[1:]
 		}
 		line(l)
 	}

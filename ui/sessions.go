@@ -14,6 +14,7 @@ import (
 
 	"tgpfs/model"
 	"tgpfs/proto/login"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
@@ -182,7 +183,7 @@ func (p *sessionsScreen) Update(msg tea.Msg) tea.Cmd {
 	case actionDone:
 		return p.done(msg)
 	case tea.MouseMsg:
-		p.move(wheel(msg), len(p.list))
+		p.move(layout.Wheel(msg), len(p.list))
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
@@ -246,12 +247,7 @@ func (p *sessionsScreen) done(msg actionDone) tea.Cmd {
 
 func (p *sessionsScreen) advice(err error) string { return p.sh.classify(err, p.sh.now).Advice }
 
-func (p *sessionsScreen) selected() (Authorization, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.list) {
-		return Authorization{}, false
-	}
-	return p.list[p.cursor], true
-}
+func (p *sessionsScreen) selected() (Authorization, bool) { return selectedRow(p.listCursor, p.list) }
 
 func (p *sessionsScreen) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.sh.keys
@@ -430,14 +426,14 @@ func (p *sessionsScreen) render(s styles.Styles, now time.Time) string {
 		if a.Current {
 			mark = "◆ "
 		}
-		l := fmt.Sprintf("  %s%s %s %-7d %-9s %-9s", mark, pad(cut(a.Device, 18), 18), pad(cut(appLine(a), 22), 22), a.APIID,
+		l := fmt.Sprintf("  %s%s %s %-7d %-9s %-9s", mark, layout.Pad(layout.Fit(a.Device, 18), 18), layout.Pad(layout.Fit(appLine(a), 22), 22), a.APIID,
 			ago(now, a.Created), ago(now, a.Active))
 		if wide {
-			l += " " + pad(permKey(a), 16) + " " + pad(permDC(a), 4) + " " + usesPFS(a)
+			l += " " + layout.Pad(permKey(a), 16) + " " + layout.Pad(permDC(a), 4) + " " + usesPFS(a)
 		}
 		if i == p.cursor {
 			// The marker shows the selection without colour too.
-			l = s.Selected.Render(fit("› "+l[2:], p.width))
+			l = s.Selected.Render(layout.Fit("› "+l[2:], p.width))
 		}
 		line(l)
 	}
@@ -540,8 +536,6 @@ func stamp(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
-
-func cut(s string, w int) string { return fit(s, w) }
 
 func nonEmpty(ss ...string) []string {
 	var out []string

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -28,7 +29,7 @@ func Snapshot(st *model.State, now time.Time) string {
 	var errs []string
 	for _, e := range st.Log {
 		if e.Level == model.Error {
-			errs = append(errs, clock(e.At)+" "+styles.SymBad+" "+e.Text)
+			errs = append(errs, layout.Clock(e.At)+" "+styles.SymBad+" "+e.Text)
 		}
 	}
 	if len(errs) > 0 {
@@ -42,16 +43,14 @@ func header(st *model.State) string {
 	t := st.Target
 	parts := []string{"tgpfs"}
 	if t.Env != "" {
-		parts = append(parts, envName(t.Env)+" DC "+itoa(t.DC)+" ("+t.Addr+")")
+		parts = append(parts, envName(t.Env)+" DC "+strconv.Itoa(t.DC)+" ("+t.Addr+")")
 	}
 	parts = append(parts, st.Conn.String())
 	if st.User != nil {
 		parts = append(parts, "as "+st.User.Name())
 	}
 	if t.Layer != 0 {
-		parts = append(parts, "layer "+itoa(t.Layer))
+		parts = append(parts, "layer "+strconv.Itoa(t.Layer))
 	}
 	return strings.Join(parts, " · ")
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/styles"
 )
 
@@ -61,12 +62,7 @@ func (p *trafficScreen) setFrames(oldestFirst []Frame) {
 	p.clamp(len(p.frames))
 }
 
-func (p *trafficScreen) selected() (Frame, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.frames) {
-		return Frame{}, false
-	}
-	return p.frames[p.cursor], true
-}
+func (p *trafficScreen) selected() (Frame, bool) { return selectedRow(p.listCursor, p.frames) }
 
 func (p *trafficScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -78,7 +74,7 @@ func (p *trafficScreen) Update(msg tea.Msg) tea.Cmd {
 		r := OpenResult(msg)
 		p.opened = &r
 	case tea.MouseMsg:
-		p.move(wheel(msg), len(p.frames))
+		p.move(layout.Wheel(msg), len(p.frames))
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
@@ -126,15 +122,15 @@ func (p *trafficScreen) render(st *model.State, s styles.Styles) {
 	end := min(p.top+p.rows, len(p.frames))
 	for i := p.top; i < end; i++ {
 		f := p.frames[i]
-		keyCol := pad(keyLabel(f.KeyID), 16)
+		keyCol := layout.Pad(keyLabel(f.KeyID), 16)
 		typ := f.Type
 		if f.Note != "" {
 			typ += "  " + f.Note
 		}
-		l := fmt.Sprintf("  %5d  %-8s  %s %s  %6d  %s", f.Seq, clock(f.At), pad(f.Dir.Arrow()+" "+shortDir(f.Dir), 5), keyCol, f.Size, typ)
+		l := fmt.Sprintf("  %5d  %-8s  %s %s  %6d  %s", f.Seq, layout.Clock(f.At), layout.Pad(f.Dir.Arrow()+" "+shortDir(f.Dir), 5), keyCol, f.Size, typ)
 		if i == p.cursor {
 			// The marker shows the selection without colour too.
-			l = s.Selected.Render(fit("›"+l[1:], p.width))
+			l = s.Selected.Render(layout.Fit("›"+l[1:], p.width))
 		}
 		line(l)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"tgpfs/model"
+	"tgpfs/ui/layout"
 	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
@@ -16,19 +17,10 @@ import (
 // top overlay when one is open (the same one that takes the keys), else the
 // screen on show.
 func (m *Model) View() string {
-	if m.quitting {
-		return ""
+	if v, ok := layout.Placeholder(m.quitting, m.width); ok {
+		return v
 	}
-	if m.width == 0 {
-		return "starting…"
-	}
-	var body string
-	if l, _, ok := m.overlays.Top(overlay.Body); ok {
-		body = l.View()
-	} else {
-		body = m.screens[m.screen].View()
-	}
-	body = block(body, m.width, m.bodyHeight())
+	body := layout.Block(m.overlays.BodyView(m.screens[m.screen].View), m.width, m.bodyHeight())
 	return strings.Join([]string{m.header(), m.tabs(), body, m.statusBar()}, "\n")
 }
 
@@ -61,7 +53,7 @@ func (m *Model) header() string {
 		parts = append(parts, s.Warn.Render("renewal paused"))
 	}
 	sep := s.HeaderItem.Render(" · ")
-	return fit(s.Header.Render(strings.Join(parts, sep)), m.width)
+	return layout.Fit(s.Header.Render(strings.Join(parts, sep)), m.width)
 }
 
 func envName(env string) string {
@@ -85,7 +77,7 @@ func (m *Model) tabs() string {
 			out = append(out, s.Tab.Render(label))
 		}
 	}
-	return fit(strings.Join(out, s.TabGap.Render("│")), m.width)
+	return layout.Fit(strings.Join(out, s.TabGap.Render("│")), m.width)
 }
 
 func (m *Model) statusBar() string {
@@ -94,7 +86,7 @@ func (m *Model) statusBar() string {
 	left := m.statusLine()
 	room := m.width - lipgloss.Width(right) - 2
 	if room < 10 {
-		return fit(s.Status.Render(left), m.width)
+		return layout.Fit(s.Status.Render(left), m.width)
 	}
 	left = ansi.Truncate(left, room, "…")
 	gap := max(m.width-lipgloss.Width(left)-lipgloss.Width(right)-2, 1)

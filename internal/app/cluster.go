@@ -14,6 +14,7 @@ import (
 	"tgpfs/model"
 	"tgpfs/proto/localdc"
 	"tgpfs/proto/login"
+	"tgpfs/sessions/safetext"
 )
 
 // ClusterConfig is the embedded cluster of local DCs: its size for the TUI
@@ -192,7 +193,7 @@ func checkState(path string) error {
 	case err != nil:
 		return bad("--state", q, "%w", Pathless(err))
 	case !fi.Mode().IsRegular():
-		return bad("--state", q, "not a regular file (%s)", kind(fi.Mode()))
+		return bad("--state", q, "not a regular file (%s)", safetext.FileKind(fi.Mode()))
 	default:
 		f, err := os.Open(path)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tgpfs/sessions/safetext"
 )
 
 // InputError is bad input: what it is about (a flag such as "--ttl", an
@@ -124,7 +126,7 @@ func readSmallFile(name, path string) ([]byte, error) {
 		return nil, bad(name, strconv.Quote(path), "%w", Pathless(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, bad(name, strconv.Quote(path), "not a regular file (%s)", kind(fi.Mode()))
+		return nil, bad(name, strconv.Quote(path), "not a regular file (%s)", safetext.FileKind(fi.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -153,7 +155,7 @@ func CheckOutputPath(name, path string, force bool) error {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && !fi.Mode().IsRegular():
-		return bad(name, q, "exists and is not a regular file (%s); tgpfs replaces only regular files", kind(fi.Mode()))
+		return bad(name, q, "exists and is not a regular file (%s); tgpfs replaces only regular files", safetext.FileKind(fi.Mode()))
 	case err == nil && !force:
 		return bad(name, q, "exists; use --force to overwrite")
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
@@ -188,21 +190,4 @@ func Pathless(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// kind names a file mode that is not a regular file.
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }

@@ -99,11 +99,10 @@ type conn struct {
 	fault    Fault
 	onInject func()
 
-	mu       sync.Mutex
-	written  int64
-	read     int64
-	fired    bool
-	isClosed bool
+	mu      sync.Mutex
+	written int64
+	read    int64
+	fired   bool
 }
 
 func (c *conn) fire() {

@@ -5,7 +5,6 @@
 package qrterm
 
 import (
-	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -54,10 +53,4 @@ func Render(text string) (string, error) {
 		}
 	}
 	return b.String(), nil
-}
-
-// LoginURL is the deep link Telegram apps scan for QR login: the token from
-// auth.exportLoginToken, base64url-encoded without padding.
-func LoginURL(token []byte) string {
-	return "tg://login?token=" + base64.RawURLEncoding.EncodeToString(token)
 }

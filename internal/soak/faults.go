@@ -2,7 +2,6 @@ package soak
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -253,13 +252,18 @@ func (l Layout) Plan(kind string, rng *rand.Rand) Case {
 // Outcome is how one faulted run ended.
 type Outcome struct {
 	Case Case
-	// Fired is whether the fault happened (a restart always does).
+	// Fired is whether the fault happened: the network fault was injected,
+	// or the DC was restarted (after a Connect that succeeded).
 	Fired bool
 	// Err is the first failed step's error, "" when the run ended with a
 	// bound temp key that answered help.getConfig.
 	Err string
-	// Class is a short name for Err, for counting.
+	// Step is the step of the run that failed, "" when none did.
+	Step string
+	// Class is a short name for Err, for counting: the step and its Cause.
 	Class string
+	// err is the error behind Err, for checks on its chain.
+	err error
 	// Recovered: after a failure, one more Connect on clean connections
 	// ended with a bound key that answered help.getConfig.
 	Recovered bool
@@ -331,6 +335,7 @@ func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration
 
 	for i, step := range scenario {
 		if err = act(ctx, d, step, timeout); err != nil {
+			out.Step = step
 			break
 		}
 		if i == 0 && c.Kind == Restart {
@@ -340,29 +345,32 @@ func Run(ctx context.Context, dc *localdc.Cluster, c Case, timeout time.Duration
 				out.Err, out.Class = rerr.Error(), "harness: "+rerr.Error()
 				return out, live
 			}
+			out.Fired = true
 		}
 	}
-	out.Fired = c.Kind == Restart || fd.Injected() > 0
+	out.Fired = out.Fired || fd.Injected() > 0
 	if tk, ok := d.TempKey(); ok && !tk.Bound {
 		out.Violations = append(out.Violations, "current temp key "+tk.ID.String()+" is not bound")
 	}
 	if err == nil {
 		return out, live
 	}
-	out.Err, out.Class = err.Error(), Classify(err)
-	if !namesStep(err) {
+	out.Err, out.Class, out.err = err.Error(), Classify(out.Step, err), err
+	if !namesStep(c.Kind, out.Step, err) {
 		out.Violations = append(out.Violations, "error does not name the failed step: "+err.Error())
 	}
 	// One more try, the way a user presses connect again. Faults hit only
 	// the chosen dial, so this runs on clean connections.
-	rerr := act(ctx, d, proto.ActConnect, timeout)
+	rstep := proto.ActConnect
+	rerr := act(ctx, d, rstep, timeout)
 	if rerr == nil {
-		rerr = act(ctx, d, proto.ActGetConfig, timeout)
+		rstep = proto.ActGetConfig
+		rerr = act(ctx, d, rstep, timeout)
 	}
 	if rerr == nil {
 		out.Recovered = true
 	} else {
-		out.RecoverErr = Classify(rerr)
+		out.RecoverErr = Classify(rstep, rerr)
 	}
 	if tk, ok := d.TempKey(); ok && !tk.Bound {
 		out.Violations = append(out.Violations, "after recovery, current temp key "+tk.ID.String()+" is not bound")
@@ -436,50 +444,6 @@ func act(ctx context.Context, d *proto.Driver, step string, timeout time.Duratio
 		return d.Rotate(ctx)
 	}
 	return fmt.Errorf("unknown step %q", step)
-}
-
-// namesStep reports whether err names the action that failed and why: the
-// driver's errors start with the action ("connect: ...").
-func namesStep(err error) bool {
-	msg := err.Error()
-	for _, a := range []string{proto.ActConnect, proto.ActGetConfig, proto.ActRotate} {
-		if rest, ok := strings.CutPrefix(msg, a+": "); ok && strings.TrimSpace(rest) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// Classify names an error for counting: the failed step and the cause.
-func Classify(err error) string {
-	msg := err.Error()
-	step, _, _ := strings.Cut(msg, ":")
-	cause := "other"
-	for _, c := range []struct{ match, name string }{
-		{"ENCRYPTED_MESSAGE_INVALID", "ENCRYPTED_MESSAGE_INVALID"},
-		{"AUTH_KEY_PERM_EMPTY", "AUTH_KEY_PERM_EMPTY"},
-		{"-404", "-404"},
-		{"injected connection cut", "cut"},
-		{"deadline exceeded", "timeout"},
-		{"i/o timeout", "timeout"},
-		{"EOF", "closed"},
-		{"use of closed network connection", "closed"},
-		{"connection reset", "closed"},
-		{"broken pipe", "closed"},
-		{"check ", "check failed"},
-		{"answer envelope", "bad envelope"},
-		{"decrypt", "decrypt failed"},
-		{"msg_key", "decrypt failed"},
-	} {
-		if strings.Contains(msg, c.match) {
-			cause = c.name
-			break
-		}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		cause = "timeout"
-	}
-	return step + ": " + cause
 }
 
 // checkFrames looks at every frame the driver sent and reports traffic that

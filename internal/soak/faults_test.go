@@ -4,18 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
+	"net"
+	"os"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"tgpfs/internal/faultnet"
+	"tgpfs/model"
+	"tgpfs/proto/handshake"
 	"tgpfs/proto/localdc"
+	"tgpfs/proto/session"
 )
 
 // TestFaults runs the driver through TGPFS_FAULT_RUNS faulted runs (default
@@ -32,9 +39,16 @@ func TestFaults(t *testing.T) {
 		t.Skip("fault runs: skipped under -short")
 	}
 	runs := envInt(t, "TGPFS_FAULT_RUNS", 60)
+	if runs < len(Kinds) {
+		t.Fatalf("TGPFS_FAULT_RUNS=%d: want at least one run of each of the %d kinds", runs, len(Kinds))
+	}
 	seed := uint64(envInt(t, "TGPFS_FAULT_SEED", 1))
 	workers := envInt(t, "TGPFS_FAULT_WORKERS", 4)
-	timeout := time.Duration(envInt(t, "TGPFS_FAULT_STEP_MS", 3000)) * time.Millisecond
+	// Each step's deadline. Only a run whose flipped byte the DC drops in
+	// silence waits it out (a few in a hundred), so it can be generous: a
+	// step of a clean run on a 2-core machine shared with other builds can
+	// take seconds.
+	timeout := time.Duration(envInt(t, "TGPFS_FAULT_STEP_MS", 10000)) * time.Millisecond
 	ctx := context.Background()
 
 	baseG := runtime.NumGoroutine()
@@ -82,22 +96,8 @@ func TestFaults(t *testing.T) {
 	watch.Wait()
 
 	report(t, outcomes, elapsed)
-	for i, o := range outcomes {
-		if o.Panic != "" {
-			t.Errorf("run %d (%s): panic: %s", i, o.Case, o.Panic)
-		}
-		for _, v := range o.Violations {
-			t.Errorf("run %d (%s): %s", i, o.Case, v)
-		}
-		if o.Err != "" && o.Case.Kind != Restart && !o.Recovered {
-			t.Errorf("run %d (%s): failed with %q and did not recover: %s", i, o.Case, o.Err, o.RecoverErr)
-		}
-		if o.Case.Kind == Restart && (o.Bound() || o.Recovered) {
-			t.Errorf("run %d (restart): a DC that forgot the permanent key accepted it: err %q, recovered %v", i, o.Err, o.Recovered)
-		}
-		if strings.HasPrefix(o.Class, "harness") {
-			t.Errorf("run %d (%s): %s", i, o.Case, o.Err)
-		}
+	for _, p := range faultProblems(outcomes) {
+		t.Error(p)
 	}
 	if n, samples := watch.PermEmpty(); n != 0 {
 		t.Errorf("%d calls on unbound temp keys (AUTH_KEY_PERM_EMPTY): %q", n, samples)
@@ -108,6 +108,55 @@ func TestFaults(t *testing.T) {
 	if left := settleGoroutines(baseG); left > baseG {
 		t.Errorf("%d goroutines left after every run closed (%d before):\n%s", left, baseG, goroutineDump())
 	}
+}
+
+// faultProblems is what TestFaults asserts about its runs, one line per
+// broken promise: every kind ran and every planned fault fired (an injector
+// that stopped injecting would otherwise leave the test green); no panic and
+// no broken invariant (Run's Violations, which include an error that does
+// not name the step it cut); every cut ended in the cut or a closed
+// connection, classified by type; every failed run but a restart recovered
+// on retry; a restarted DC never accepted the key it forgot, and the bind
+// it refused ended in ENCRYPTED_MESSAGE_INVALID.
+func faultProblems(outs []Outcome) []string {
+	var bad []string
+	ran := map[string]int{}
+	for i, o := range outs {
+		ran[o.Case.Kind]++
+		name := fmt.Sprintf("run %d (%s)", i, o.Case)
+		if !o.Fired {
+			bad = append(bad, name+": the fault never fired")
+		}
+		if o.Panic != "" {
+			bad = append(bad, name+": panic: "+o.Panic)
+		}
+		for _, v := range o.Violations {
+			bad = append(bad, name+": "+v)
+		}
+		if _, isCut := cutPhase[o.Case.Kind]; isCut && o.err != nil {
+			if c := Cause(o.err); c != "cut" && c != "closed" {
+				bad = append(bad, fmt.Sprintf("%s: a cut ended in %q, not in the cut or a closed connection: %s", name, c, o.Err))
+			}
+		}
+		if o.Err != "" && o.Case.Kind != Restart && !o.Recovered {
+			bad = append(bad, fmt.Sprintf("%s: failed with %q and did not recover: %s", name, o.Err, o.RecoverErr))
+		}
+		if o.Case.Kind == Restart && o.Fired && (o.Bound() || o.Recovered) {
+			bad = append(bad, fmt.Sprintf("%s: a DC that forgot the permanent key accepted it: err %q, recovered %v", name, o.Err, o.Recovered))
+		}
+		if o.Case.Kind == Restart && o.Fired && !o.Recovered && !strings.HasSuffix(o.RecoverErr, ": ENCRYPTED_MESSAGE_INVALID") {
+			bad = append(bad, fmt.Sprintf("%s: the bind on a DC that forgot the permanent key ended in %q, not in ENCRYPTED_MESSAGE_INVALID", name, o.RecoverErr))
+		}
+		if strings.HasPrefix(o.Class, "harness") {
+			bad = append(bad, name+": "+o.Err)
+		}
+	}
+	for _, k := range Kinds {
+		if ran[k] == 0 {
+			bad = append(bad, "no run of kind "+k)
+		}
+	}
+	return bad
 }
 
 // report logs the outcome counts: per kind, how many runs, how many had
@@ -196,41 +245,127 @@ func counts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func TestClassify(t *testing.T) {
+// TestCause builds each error the way the layers wrap it (%w over the real
+// types) and checks the cause Classify reads from the chain; text that only
+// looks like a cause names nothing.
+func TestCause(t *testing.T) {
+	wrap := func(err error) error {
+		return fmt.Errorf("connect: temporary key exchange: send req_pq_multi: %w", err)
+	}
 	for _, tc := range []struct {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("connect: temp key exchange: send: %w", faultnet.ErrInjected), "connect: cut"},
-		{fmt.Errorf("rotate: bind: %w", context.DeadlineExceeded), "rotate: timeout"},
-		{errors.New("rotate: rpc error code 400: ENCRYPTED_MESSAGE_INVALID"), "rotate: ENCRYPTED_MESSAGE_INVALID"},
-		{errors.New("getConfig: help.getConfig: read: EOF"), "getConfig: closed"},
-		{errors.New("getConfig: help.getConfig: transport error -404"), "getConfig: -404"},
-		{errors.New("connect: permanent key exchange: check new_nonce_hash1 failed"), "connect: check failed"},
-		{errors.New("connect: permanent key exchange: decode answer envelope: unexpected auth_key_id 7 of plaintext message"), "connect: bad envelope"},
-		{errors.New("connect: something new"), "connect: other"},
+		{wrap(fmt.Errorf("write intermediate: %w", faultnet.ErrInjected)), "cut"},
+		{wrap(context.DeadlineExceeded), "timeout"},
+		{wrap(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}), "timeout"},
+		{wrap(&model.RPCError{Code: 400, Message: "ENCRYPTED_MESSAGE_INVALID", Type: "ENCRYPTED_MESSAGE_INVALID"}), "ENCRYPTED_MESSAGE_INVALID"},
+		{wrap(&model.RPCError{Code: 401, Message: "AUTH_KEY_PERM_EMPTY", Type: "AUTH_KEY_PERM_EMPTY"}), "AUTH_KEY_PERM_EMPTY"},
+		{wrap(&model.TransportError{Code: model.CodeKeyNotFound}), "-404"},
+		{wrap(&model.TransportError{Code: -model.CodeTransportFlood}), "-429"},
+		{wrap(&model.TransportError{Code: model.CodeWrongDC}), "-444"},
+		{wrap(&handshake.CheckError{Name: handshake.CheckNewNonceHash1, Detail: "mismatch"}), "check failed"},
+		// A check that failed on a field cut short is a failed check, not
+		// a closed connection, though io.ErrUnexpectedEOF is in its text.
+		{wrap(&handshake.CheckError{Name: "answer_sha1", Detail: "does not decode: " + io.ErrUnexpectedEOF.Error()}), "check failed"},
+		{wrap(fmt.Errorf("%w: %w", session.ErrDecrypt, errors.New("msg_key is invalid"))), "decrypt failed"},
+		{wrap(fmt.Errorf("read length: %w", io.EOF)), "closed"},
+		{wrap(&net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}), "closed"},
+		{wrap(&net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}), "closed"},
+		{wrap(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), "closed"},
+		// The words alone are not the cause.
+		{errors.New("connect: read: EOF"), "other"},
+		{errors.New("getConfig: transport error -404"), "other"},
+		{errors.New("rotate: rpc error code 400: ENCRYPTED_MESSAGE_INVALID"), "other"},
+		{errors.New("connect: faultnet: injected connection cut"), "other"},
+		{errors.New("connect: something new"), "other"},
 	} {
-		if got := Classify(tc.err); got != tc.want {
-			t.Errorf("Classify(%q) = %q, want %q", tc.err, got, tc.want)
+		if got := Cause(tc.err); got != tc.want {
+			t.Errorf("Cause(%q) = %q, want %q", tc.err, got, tc.want)
 		}
+	}
+	if got := Classify("rotate", wrap(io.EOF)); got != "rotate: closed" {
+		t.Errorf("Classify = %q, want the step and the cause", got)
 	}
 }
 
 func TestNamesStep(t *testing.T) {
 	for _, tc := range []struct {
-		msg  string
-		want bool
+		kind, step, msg string
+		want            bool
 	}{
-		{"connect: dial 127.0.0.1:1: refused", true},
-		{"getConfig: help.getConfig: EOF", true},
-		{"rotate: x", true},
-		{"rotate: ", false},
-		{"EOF", false},
-		{"bind failed", false},
+		{Delay, "connect", "connect: dial 127.0.0.1:1: refused", true},
+		{Corrupt, "getConfig", "getConfig: help.getConfig: EOF", true},
+		{Corrupt, "rotate", "rotate: x", true},
+		{Corrupt, "rotate", "rotate: ", false},
+		{Corrupt, "rotate", "connect: x", false}, // another step's name
+		{Corrupt, "connect", "EOF", false},
+		{Corrupt, "connect", "bind failed", false},
+		{CutHandshake, "connect", "connect: temporary key exchange: send req_DH_params: faultnet: injected connection cut", true},
+		{CutHandshake, "connect", "connect: auth.bindTempAuthKey: send: faultnet: injected connection cut", false},
+		{CutBind, "rotate", "rotate: auth.bindTempAuthKey: receive: read: EOF", true},
+		{CutBind, "rotate", "rotate: temporary key exchange: waiting for answer: EOF", false},
+		{CutRPC, "getConfig", "getConfig: help.getConfig: send: write: broken pipe", true},
+		{CutRPC, "getConfig", "getConfig: send: write: broken pipe", false},
 	} {
-		if got := namesStep(errors.New(tc.msg)); got != tc.want {
-			t.Errorf("namesStep(%q) = %v, want %v", tc.msg, got, tc.want)
+		if got := namesStep(tc.kind, tc.step, errors.New(tc.msg)); got != tc.want {
+			t.Errorf("namesStep(%s, %s, %q) = %v, want %v", tc.kind, tc.step, tc.msg, got, tc.want)
 		}
+	}
+}
+
+// TestFaultChecksFail shows that each promise faultProblems checks can
+// break, with real runs against a local DC where a run can show it: a
+// fault planned past the end of the traffic never fires; a "bind" cut that
+// really lands in the key exchange gives an error that does not name the
+// bind; a "cut" that is really a flipped byte ends in a failed check, not a
+// closed connection; and a kind that never ran is missed.
+func TestFaultChecksFail(t *testing.T) {
+	dc := startDC(t, localdc.Config{DCs: 1})
+	defer dc.Close()
+	ctx := context.Background()
+	run := func(c Case) Outcome {
+		t.Helper()
+		out, _ := Run(ctx, dc, c, 5*time.Second, nil)
+		return out
+	}
+	// One good run of every kind but the one a case leaves out, so that
+	// only the broken promise is reported.
+	var good []Outcome
+	for _, k := range Kinds {
+		o := Outcome{Case: Case{Kind: k}, Fired: true}
+		if k == Restart {
+			// A restart fails the run, and the bind after it.
+			o.Err, o.RecoverErr = "getConfig: help.getConfig: read: EOF", "connect: ENCRYPTED_MESSAGE_INVALID"
+		}
+		good = append(good, o)
+	}
+	for _, tc := range []struct {
+		name string
+		outs []Outcome
+		want string
+	}{
+		{"injector never fires", []Outcome{run(Case{Kind: CutBind, Dial: 1, Fault: faultnet.Fault{Kind: faultnet.CutWrite, Offset: 1 << 40}})},
+			"the fault never fired"},
+		{"cut names another step", []Outcome{run(Case{Kind: CutBind, Dial: 1, Fault: faultnet.Fault{Kind: faultnet.CutWrite, Offset: 100}})},
+			"error does not name the failed step"},
+		{"cut ends in a failed check", []Outcome{run(Case{Kind: CutHandshake, Dial: 0, Fault: faultnet.Fault{Kind: faultnet.CorruptRead, Offset: 40}})},
+			`a cut ended in "check failed"`},
+		{"kind never ran", good[:len(good)-1], "no run of kind " + Kinds[len(Kinds)-1]},
+		{"restart not refused", []Outcome{{Case: Case{Kind: Restart}, Fired: true, Err: "getConfig: x", RecoverErr: "connect: timeout"}},
+			`ended in "connect: timeout", not in ENCRYPTED_MESSAGE_INVALID`},
+	} {
+		outs := tc.outs
+		if len(outs) == 1 {
+			outs = append(outs, good...)
+		}
+		got := faultProblems(outs)
+		if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, tc.want) }) {
+			t.Errorf("%s: problems %q; want one saying %q", tc.name, got, tc.want)
+		}
+	}
+	if got := faultProblems(good); len(got) != 0 {
+		t.Errorf("good runs reported: %q", got)
 	}
 }
 

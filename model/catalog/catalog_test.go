@@ -130,8 +130,9 @@ func TestTLLine(t *testing.T) {
 // recorder is a tg.Invoker that records what a call would put on the wire
 // and fails it, so examples run without a network.
 type recorder struct {
-	calls []uint32
-	wire  []byte
+	calls     []uint32
+	wire      []byte
+	encodeErr error // what encoding the request said: an example must encode
 }
 
 var errRecorded = errors.New("recorded, not sent")
@@ -143,7 +144,7 @@ func (r *recorder) Invoke(_ context.Context, input bin.Encoder, _ bin.Decoder) e
 	}
 	r.calls = append(r.calls, obj.TypeID())
 	var b bin.Buffer
-	_ = input.Encode(&b) // placeholder values may leave nested fields nil
+	r.encodeErr = input.Encode(&b)
 	r.wire = append([]byte(nil), b.Buf...)
 	return errRecorded
 }
@@ -171,6 +172,9 @@ func TestExamples(t *testing.T) {
 		}
 		if len(rec.calls) != 1 || rec.calls[0] != m.ID {
 			t.Errorf("%s: example invoked %x, want exactly %08x", m.Name, rec.calls, m.ID)
+		}
+		if rec.encodeErr != nil {
+			t.Errorf("%s: the example's request does not encode: %v", m.Name, rec.encodeErr)
 		}
 		if len(rec.wire) < 4 || binary.LittleEndian.Uint32(rec.wire) != m.ID {
 			t.Errorf("%s: example put % x on the wire", m.Name, rec.wire)

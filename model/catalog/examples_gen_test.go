@@ -191,9 +191,9 @@ func exampleAuthFinishFirebasePnvLogin(ctx context.Context, api *tg.Client) erro
 
 func exampleAuthFinishPasskeyLogin(ctx context.Context, api *tg.Client) error {
 	res, err := api.AuthFinishPasskeyLogin(ctx, &tg.AuthFinishPasskeyLoginRequest{
-		Credential:    &tg.InputPasskeyCredentialPublicKey{}, // credential:InputPasskeyCredential
-		FromDCID:      0,                                     // from_dc_id:flags.0?int (optional)
-		FromAuthKeyID: 0,                                     // from_auth_key_id:flags.0?long (optional)
+		Credential:    &tg.InputPasskeyCredentialPublicKey{Response: &tg.InputPasskeyResponseLogin{}}, // credential:InputPasskeyCredential
+		FromDCID:      0,                                                                              // from_dc_id:flags.0?int (optional)
+		FromAuthKeyID: 0,                                                                              // from_auth_key_id:flags.0?long (optional)
 	})
 	if err != nil {
 		return err

@@ -74,12 +74,6 @@ type CheckError struct {
 
 func (e *CheckError) Error() string { return fmt.Sprintf("check %s failed: %s", e.Name, e.Detail) }
 
-// TransportError is a transport-level error code from the server (-404,
-// -429, -444) received instead of a handshake message.
-//
-// Deprecated: use model.TransportError; this is the same type.
-type TransportError = model.TransportError
-
 // ErrDHGenFail is returned when the server answered dh_gen_fail.
 var ErrDHGenFail = errors.New("server answered dh_gen_fail")
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tg"
 
+	"tgpfs/model"
 	"tgpfs/proto/localdc"
 )
 
@@ -56,7 +57,7 @@ func TestPasswordLoginWithSRP(t *testing.T) {
 			}
 			r, err := f.Password(ctx, tc.password)
 			if !tc.ok {
-				if !errors.Is(err, auth.ErrPasswordInvalid) || Classify(err, KeyState{}).Type != "PASSWORD_HASH_INVALID" {
+				if !errors.Is(err, auth.ErrPasswordInvalid) || model.Classify(err, model.KeyState{}).Type != "PASSWORD_HASH_INVALID" {
 					t.Fatalf("wrong password: %v", err)
 				}
 				return
@@ -84,7 +85,7 @@ func TestBotLoginFollowsUserMigrate(t *testing.T) {
 	if !r.User.Bot || r.User.ID != 123456789 || r.DC != 3 || len(r.Moves) != 1 || r.Moves[0].Reason != "USER_MIGRATE_3" {
 		t.Errorf("result %+v", r)
 	}
-	if _, err := f.Bot(ctx, "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"); !strings.Contains(Classify(err, KeyState{}).Advice, "@BotFather") {
+	if _, err := f.Bot(ctx, "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"); !strings.Contains(model.Classify(err, model.KeyState{}).Advice, "@BotFather") {
 		t.Errorf("unknown bot: %v", err)
 	}
 	if _, err := f.Bot(ctx, "not a token"); err == nil || len(n.moves) != 1 {

@@ -157,7 +157,7 @@ func (f *Flow) do(ctx context.Context, what string, call func(c *auth.Client, ap
 			return nil
 		}
 		v := model.Classify(err, model.KeyState{})
-		if v.Kind != Migrate || f.cfg.Mover == nil {
+		if v.Kind != model.Migrate || f.cfg.Mover == nil {
 			return fmt.Errorf("%s on DC %d: %w", what, f.dc, err)
 		}
 		if v.DC == f.dc {
@@ -310,48 +310,4 @@ func UserOf(u tg.UserClass) model.User {
 		return model.User{}
 	}
 	return model.User{ID: v.ID, Phone: v.Phone, FirstName: v.FirstName, LastName: v.LastName, Bot: v.Bot}
-}
-
-func sentCodeType(t tg.AuthSentCodeTypeClass) (string, int) {
-	switch t := t.(type) {
-	case *tg.AuthSentCodeTypeApp:
-		return "app", t.Length
-	case *tg.AuthSentCodeTypeSMS:
-		return "sms", t.Length
-	case *tg.AuthSentCodeTypeCall:
-		return "call", t.Length
-	case *tg.AuthSentCodeTypeFlashCall:
-		return "flash call", 0
-	case *tg.AuthSentCodeTypeMissedCall:
-		return "missed call", t.Length
-	case *tg.AuthSentCodeTypeEmailCode:
-		return "email", t.Length
-	case *tg.AuthSentCodeTypeFragmentSMS:
-		return "fragment", t.Length
-	case *tg.AuthSentCodeTypeFirebaseSMS:
-		return "sms", t.Length
-	case *tg.AuthSentCodeTypeSMSWord:
-		return "sms word", 0
-	case *tg.AuthSentCodeTypeSMSPhrase:
-		return "sms phrase", 0
-	case nil:
-		return "unknown", 0
-	}
-	return t.TypeName(), 0
-}
-
-func codeTypeName(t tg.AuthCodeTypeClass) string {
-	switch t.(type) {
-	case *tg.AuthCodeTypeSMS:
-		return "sms"
-	case *tg.AuthCodeTypeCall:
-		return "call"
-	case *tg.AuthCodeTypeFlashCall:
-		return "flash call"
-	case *tg.AuthCodeTypeMissedCall:
-		return "missed call"
-	case *tg.AuthCodeTypeFragmentSMS:
-		return "fragment"
-	}
-	return t.TypeName()
 }

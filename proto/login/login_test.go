@@ -52,7 +52,7 @@ func TestPhoneLoginOnLocalDC(t *testing.T) {
 		noMover   bool
 		wantDC    int
 		wantMoves []Move
-		wantKind  Kind
+		wantKind  model.ErrorKind
 		wantErr   string
 	}{
 		{name: "home DC", start: 2, phone: "+99966 2 1001", code: "22222", wantDC: 2},
@@ -63,11 +63,11 @@ func TestPhoneLoginOnLocalDC(t *testing.T) {
 		// DC 1 sends the number to DC 2 (the fault), DC 2 back to its home DC 1:
 		// a server that keeps moving us is not followed forever.
 		{name: "moved back and forth", faults: localdc.Faults{PhoneMigrate: 2}, start: 1, phone: "9996611003", code: "11111",
-			wantKind: Migrate, wantErr: "still asked to move after 2 moves"},
+			wantKind: model.Migrate, wantErr: "still asked to move after 2 moves"},
 		{name: "migrate without mover", start: 1, phone: "9996621004", code: "22222", noMover: true,
-			wantKind: Migrate, wantErr: "PHONE_MIGRATE (2)"},
-		{name: "wrong code", start: 2, phone: "9996621005", code: "12345", wantKind: Other, wantErr: "PHONE_CODE_INVALID"},
-		{name: "not a test phone", start: 2, phone: "9996601006", code: "00000", wantKind: Other, wantErr: "PHONE_NUMBER_INVALID"},
+			wantKind: model.Migrate, wantErr: "PHONE_MIGRATE (2)"},
+		{name: "wrong code", start: 2, phone: "9996621005", code: "12345", wantKind: model.OtherError, wantErr: "PHONE_CODE_INVALID"},
+		{name: "not a test phone", start: 2, phone: "9996601006", code: "00000", wantKind: model.OtherError, wantErr: "PHONE_NUMBER_INVALID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startCluster(t, localdc.Config{Faults: tc.faults})
@@ -82,7 +82,7 @@ func TestPhoneLoginOnLocalDC(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %s", err, tc.wantErr)
 				}
-				if v := Classify(err, KeyState{}); v.Kind != tc.wantKind || v.Advice == "" {
+				if v := model.Classify(err, model.KeyState{}); v.Kind != tc.wantKind || v.Advice == "" {
 					t.Fatalf("Classify = %+v, want %v with advice", v, tc.wantKind)
 				}
 				return
@@ -149,12 +149,12 @@ func TestFloodWaitFromLocalDC(t *testing.T) {
 	n := newNet(t, c)
 	f := New(Config{AppID: 1, AppHash: "h", DC: 2, Invoker: n.dial(2), Mover: n})
 	_, err := f.SendCode(context.Background(), "9996621007")
-	v := Classify(err, KeyState{})
-	if v.Kind != FloodWait || v.Wait != 42*time.Second || !v.Retry || v.Code != 420 {
+	v := model.Classify(err, model.KeyState{})
+	if v.Kind != model.FloodWait || v.Wait != 42*time.Second || !v.Retry || v.Code != 420 {
 		t.Fatalf("verdict = %+v (err %v), want FLOOD_WAIT 42s", v, err)
 	}
 	arrived := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if until, ok := FloodUntil(err, arrived); !ok || !until.Equal(arrived.Add(42*time.Second)) {
+	if until, ok := model.FloodUntil(err, arrived); !ok || !until.Equal(arrived.Add(42*time.Second)) {
 		t.Errorf("FloodUntil = %v, %v", until, ok)
 	}
 	// The wait is the server's to enforce; once it lets us, the same flow goes on.
@@ -171,8 +171,8 @@ func TestAuthKeyDuplicatedFromLocalDC(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := tg.NewClient(f.Invoker()).UsersGetUsers(context.Background(), []tg.InputUserClass{&tg.InputUserSelf{}})
-	v := Classify(err, KeyState{HomeDC: true})
-	if v.Kind != AuthKeyDuplicated || !v.DropKeys || !v.Destructive() || v.Code != 406 {
+	v := model.Classify(err, model.KeyState{HomeDC: true})
+	if v.Kind != model.AuthKeyDuplicated || !v.DropKeys || !v.Destructive() || v.Code != 406 {
 		t.Fatalf("verdict = %+v (err %v), want AUTH_KEY_DUPLICATED, destructive", v, err)
 	}
 }
@@ -181,7 +181,7 @@ func TestAuthKeyUnregisteredFromLocalDC(t *testing.T) {
 	c := startCluster(t, localdc.Config{})
 	n := newNet(t, c)
 	_, err := tg.NewClient(n.dial(2)).UsersGetUsers(context.Background(), []tg.InputUserClass{&tg.InputUserSelf{}})
-	if v := Classify(err, KeyState{}); v.Kind != AuthKeyUnregistered || v.Code != 401 {
+	if v := model.Classify(err, model.KeyState{}); v.Kind != model.AuthKeyUnregistered || v.Code != 401 {
 		t.Fatalf("verdict = %+v (err %v), want AUTH_KEY_UNREGISTERED", v, err)
 	}
 }
@@ -193,11 +193,11 @@ func TestTransportErrorsFromLocalDC(t *testing.T) {
 		name string
 		cfg  localdc.Config
 		dc   func(c *localdc.Cluster) int
-		want Kind
+		want model.ErrorKind
 	}{
-		{"flood", localdc.Config{Faults: localdc.Faults{TransportFloodCount: 1}}, func(c *localdc.Cluster) int { return c.ProtocolDC(2) }, TransportFlood},
+		{"flood", localdc.Config{Faults: localdc.Faults{TransportFloodCount: 1}}, func(c *localdc.Cluster) int { return c.ProtocolDC(2) }, model.TransportFlood},
 		// A production dc id sent to a test-mode DC.
-		{"wrong dc", localdc.Config{TestDCIDs: true}, func(*localdc.Cluster) int { return 2 }, TransportBadDC},
+		{"wrong dc", localdc.Config{TestDCIDs: true}, func(*localdc.Cluster) int { return 2 }, model.TransportBadDC},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startCluster(t, tc.cfg)
@@ -212,13 +212,14 @@ func TestTransportErrorsFromLocalDC(t *testing.T) {
 			defer conn.Close()
 			if tc.name == "flood" {
 				// The DC answers before the client says anything; read it
-				// with gotd's codec rather than race the write.
-				err = conn.Recv(context.Background(), &bin.Buffer{})
+				// with gotd's codec rather than race the write; gotd's
+				// *codec.ProtocolErr reaches model through the bridge.
+				err = modelError(conn.Recv(context.Background(), &bin.Buffer{}))
 			} else {
 				_, err = handshake.Run(context.Background(), conn, handshake.Config{Kind: model.Permanent, DC: tc.dc(c),
 					Keys: []*rsa.PublicKey{c.PublicKey()}, Timeout: 5 * time.Second})
 			}
-			if v := Classify(err, KeyState{}); v.Kind != tc.want || v.Advice == "" {
+			if v := model.Classify(err, model.KeyState{}); v.Kind != tc.want || v.Advice == "" {
 				t.Fatalf("verdict = %+v (err %v), want %v", v, err, tc.want)
 			}
 		})

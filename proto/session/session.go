@@ -35,17 +35,10 @@ import (
 	"tgpfs/model"
 )
 
-// TransportError is a transport error code (404, 429, 444) that came back
-// instead of an encrypted frame. -404 on a temporary key means the DC no
-// longer knows it: expired, dropped, or never made.
-//
-// Deprecated: use model.TransportError; this is the same type.
-type TransportError = model.TransportError
-
-// IsKeyNotFound reports whether err is transport error -404.
-//
-// Deprecated: use model.IsKeyNotFound.
-func IsKeyNotFound(err error) bool { return model.IsKeyNotFound(err) }
+// ErrDecrypt is in the chain of every error from a server frame that does
+// not decrypt under the session's key (wrong msg_key, bad padding, a
+// flipped byte): the frame is dropped and the session is no good.
+var ErrDecrypt = errors.New("decrypt server message")
 
 // Note is a service message the session handled, for the UI's log.
 type Note struct {
@@ -245,7 +238,7 @@ func (s *Session) readResult(ctx context.Context, msgID int64, out bin.Decoder) 
 		}
 		msg, err := s.cipher.DecryptFromBuffer(s.key, &s.buf)
 		if err != nil {
-			return false, fmt.Errorf("decrypt server message: %w", err)
+			return false, fmt.Errorf("%w: %w", ErrDecrypt, err)
 		}
 		if msg.SessionID != s.id {
 			return false, fmt.Errorf("server message for session %x, ours is %x", msg.SessionID, s.id)

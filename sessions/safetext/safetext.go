@@ -90,7 +90,8 @@ func Redact(s string) string {
 }
 
 // FileKind names what a file that is not a regular file is, for a message:
-// "a FIFO", "a character device", "a symbolic link".
+// "a FIFO", "a character device", "a symbolic link". internal/app and the
+// session packages name files by it alike.
 func FileKind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeSymlink != 0:
@@ -106,5 +107,5 @@ func FileKind(m fs.FileMode) string {
 	case m.IsDir():
 		return "a directory"
 	}
-	return "not a regular file"
+	return "a file of mode " + m.String()
 }

@@ -25,6 +25,7 @@ import (
 	"tgpfs/model"
 	"tgpfs/ui/layout"
 	"tgpfs/ui/overlay"
+	"tgpfs/ui/stream"
 	"tgpfs/ui/styles"
 )
 
@@ -169,27 +170,10 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) tick() tea.Cmd {
-	d := m.opts.Tick
-	if d <= 0 {
-		d = layout.UntilNextSecond(m.opts.Clock())
-	}
-	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
-}
+func (m *Model) tick() tea.Cmd { return layout.SecondTick(m.opts.Tick, m.opts.Clock(), tickMsg{}) }
 
 func (m *Model) waitEvent() tea.Cmd {
-	ch, ctx := m.opts.Events, m.ctx
-	return func() tea.Msg {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return eventsClosedMsg{}
-			}
-			return eventMsg{ev}
-		case <-ctx.Done():
-			return nil
-		}
-	}
+	return stream.Next(m.ctx, m.opts.Events, func(ev model.ServerEvent) tea.Msg { return eventMsg{ev} }, eventsClosedMsg{})
 }
 
 // requestReport takes a snapshot now, or after the one being taken and
@@ -220,7 +204,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyCtrlC {
+	if layout.Interrupt(msg) {
 		return m.quit()
 	}
 	if cmd, taken := m.overlays.Update(msg); taken {
@@ -337,11 +321,7 @@ func (m *Model) step(d int) {
 }
 
 func (m *Model) newHelp() *overlay.Help {
-	var groups []overlay.HelpGroup
-	for _, g := range m.keys.FullHelp() {
-		groups = append(groups, overlay.HelpGroup{Keys: g})
-	}
-	return overlay.NewHelp(groups, overlay.Options{Styles: &m.styles})
+	return overlay.NewHelp(overlay.KeyGroups(m.keys.FullHelp()), overlay.Options{Styles: &m.styles})
 }
 
 func (m *Model) quit() tea.Cmd {

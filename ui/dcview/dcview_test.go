@@ -8,8 +8,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"tgpfs/model"
@@ -115,15 +113,7 @@ func TestScreens(t *testing.T) {
 				h := newHarness(t, sz.w, sz.h, p.report, p.events)
 				h.keys(p.keys...)
 				c := h.await(p.name, p.ready)
-				for i, l := range strings.Split(c.View, "\n") {
-					if w := lipgloss.Width(l); w > sz.w {
-						t.Errorf("line %d is %d cells wide, more than %d: %q", i, w, sz.w, l)
-					}
-				}
-				if n := strings.Count(c.View, "\n") + 1; n != sz.h {
-					t.Errorf("view has %d lines, want %d", n, sz.h)
-				}
-				golden.RequireEqual(t, []byte(c.View))
+				uitest.RequireScreen(t, c.View, sz.w, sz.h)
 			})
 		}
 	}

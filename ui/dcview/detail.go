@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -59,20 +58,8 @@ func (d *clientDetail) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseMsg:
 		d.scroll(3 * layout.Wheel(msg))
 	case tea.KeyMsg:
-		k := d.sh.keys
-		switch {
-		case key.Matches(msg, k.Up):
-			d.scroll(-1)
-		case key.Matches(msg, k.Down):
-			d.scroll(1)
-		case key.Matches(msg, k.PageUp):
-			d.scroll(-d.height)
-		case key.Matches(msg, k.PageDown):
-			d.scroll(d.height)
-		case key.Matches(msg, k.Top):
-			d.top = 0
-		case key.Matches(msg, k.Bottom):
-			d.scroll(len(d.lines))
+		if n, ok := d.sh.keys.Step(msg, d.height, len(d.lines)); ok {
+			d.scroll(n)
 		}
 	}
 	return nil

@@ -1,16 +1,15 @@
 package dcview
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+
+	"tgpfs/ui/layout"
+)
 
 // KeyMap is every key the server's view answers to. The keys that mean the
 // same as on the client's side (moving, help, quit) are the same keys.
 type KeyMap struct {
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Top      key.Binding
-	Bottom   key.Binding
+	layout.ScrollKeys
 
 	Open       key.Binding // the selected client's page
 	Back       key.Binding // back to the list
@@ -24,12 +23,7 @@ type KeyMap struct {
 // DefaultKeyMap is the key map the README documents.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		ScrollKeys: layout.DefaultScrollKeys(),
 
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the client")),
 		Back:       key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back to the clients")),

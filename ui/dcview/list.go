@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -76,20 +75,8 @@ func (l *clientList) Update(msg tea.Msg) tea.Cmd {
 	case tea.MouseMsg:
 		l.move(layout.Wheel(msg))
 	case tea.KeyMsg:
-		k, page := l.sh.keys, max(l.rows(), 1)
-		switch {
-		case key.Matches(msg, k.Up):
-			l.move(-1)
-		case key.Matches(msg, k.Down):
-			l.move(1)
-		case key.Matches(msg, k.PageUp):
-			l.move(-page)
-		case key.Matches(msg, k.PageDown):
-			l.move(page)
-		case key.Matches(msg, k.Top):
-			l.move(-len(l.sh.st.report.Clients))
-		case key.Matches(msg, k.Bottom):
-			l.move(len(l.sh.st.report.Clients))
+		if n, ok := l.sh.keys.Step(msg, max(l.rows(), 1), len(l.sh.st.report.Clients)); ok {
+			l.move(n)
 		}
 	}
 	return nil
@@ -310,16 +297,16 @@ func eventLine(sh *shared, ev model.ServerEvent, width int) string {
 // eventMark is the symbol and colour of an event kind: what went well,
 // what ended, what went wrong, what a scenario did.
 func eventMark(s styles.Styles, k model.ServerEventKind) (string, lipgloss.Style) {
-	switch k {
-	case model.SrvKeyBound, model.SrvAcceptRecovered, model.SrvLogin, model.SrvImport:
+	switch k.Tone() {
+	case model.ToneGood:
 		return styles.SymOK, s.OK
-	case model.SrvKeyCreated, model.SrvClient:
+	case model.ToneNew:
 		return styles.SymLive, s.Value
-	case model.SrvKeyDropped, model.SrvKeyExpired, model.SrvLogout:
+	case model.ToneEnded:
 		return styles.SymEnded, s.Warn
-	case model.SrvKeyNotFound, model.SrvRPCError, model.SrvHandshakeFailed:
+	case model.ToneProblem:
 		return styles.SymBad, s.Bad
-	case model.SrvProbe, model.SrvAcceptFailing:
+	case model.ToneWarning:
 		return styles.SymWarn, s.Warn
 	}
 	return "·", s.Value

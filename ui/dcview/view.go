@@ -7,26 +7,17 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"tgpfs/ui/layout"
-	"tgpfs/ui/overlay"
 	"tgpfs/ui/styles"
 )
 
 // View lays out the header, the body (the top overlay when one is open,
 // else the page on show) and the status bar.
 func (m *Model) View() string {
-	if m.quitting {
-		return ""
-	}
-	if m.width == 0 {
-		return "starting…"
+	if v, ok := layout.Placeholder(m.quitting, m.width); ok {
+		return v
 	}
 	body := max(m.height-chromeRows, 1)
-	var view string
-	if l, _, ok := m.overlays.Top(overlay.Body); ok {
-		view = l.View()
-	} else {
-		view = m.current().View()
-	}
+	view := m.overlays.BodyView(m.current().View)
 	return strings.Join([]string{m.header(), m.addresses(), layout.Block(layout.Fit(view, m.width), m.width, body), m.statusBar()}, "\n")
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -67,6 +68,16 @@ func Age(d time.Duration) string {
 // number.
 func UntilNextSecond(t time.Time) time.Duration {
 	return time.Second - t.Sub(t.Truncate(time.Second)) + TickSlack
+}
+
+// SecondTick is a root model's countdown tick: msg after every (set by
+// tests), or, when every is 0, just after the next whole second of now,
+// when a countdown next shows a new number.
+func SecondTick(every time.Duration, now time.Time, msg tea.Msg) tea.Cmd {
+	if every <= 0 {
+		every = UntilNextSecond(now)
+	}
+	return tea.Tick(every, func(time.Time) tea.Msg { return msg })
 }
 
 // TickSlack is how long after a second's boundary a countdown redraws, so
@@ -178,4 +189,70 @@ func WrapWords(text string, limit int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// ScrollKeys are the keys that move through a list or a page. They are the
+// same keys on the client's screens (ui) and the server's (ui/dcview), so
+// both key maps embed them.
+type ScrollKeys struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+}
+
+// DefaultScrollKeys is the scroll keys the README documents.
+func DefaultScrollKeys() ScrollKeys {
+	return ScrollKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+	}
+}
+
+// Step is how far a scroll key moves a list or a page of total rows that
+// shows page rows at a time: a row, a page, or all the way to the top or
+// the bottom. ok is false for any other key.
+func (k ScrollKeys) Step(msg tea.KeyMsg, page, total int) (n int, ok bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.Top):
+		return -total, true
+	case key.Matches(msg, k.Bottom):
+		return total, true
+	}
+	return 0, false
+}
+
+// Placeholder is what a root model (ui's and ui/dcview's) draws instead of
+// its screens: nothing once it quits, so the shell's prompt comes back
+// clean, and "starting…" before the terminal has said its size. ok is
+// false when the screens should be drawn.
+func Placeholder(quitting bool, width int) (view string, ok bool) {
+	switch {
+	case quitting:
+		return "", true
+	case width == 0:
+		return "starting…", true
+	}
+	return "", false
+}
+
+// Interrupt reports whether msg is ctrl+c, which quits a root model
+// whatever is open, before any overlay or screen sees the key.
+func Interrupt(msg tea.Msg) bool {
+	k, ok := msg.(tea.KeyMsg)
+	return ok && k.Type == tea.KeyCtrlC
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -45,5 +46,41 @@ func TestBlockIsExactlyItsSize(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestScrollKeysStep(t *testing.T) {
+	k := DefaultScrollKeys()
+	for _, tc := range []struct {
+		msg tea.KeyMsg
+		n   int
+		ok  bool
+	}{
+		{tea.KeyMsg{Type: tea.KeyUp}, -1, true},
+		{tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")}, 1, true},
+		{tea.KeyMsg{Type: tea.KeyPgUp}, -5, true},
+		{tea.KeyMsg{Type: tea.KeySpace, Runes: []rune(" ")}, 5, true},
+		{tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("g")}, -40, true},
+		{tea.KeyMsg{Type: tea.KeyEnd}, 40, true},
+		{tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")}, 0, false},
+	} {
+		if n, ok := k.Step(tc.msg, 5, 40); n != tc.n || ok != tc.ok {
+			t.Errorf("Step(%q) = %d, %v; want %d, %v", tc.msg.String(), n, ok, tc.n, tc.ok)
+		}
+	}
+}
+
+func TestPlaceholderAndInterrupt(t *testing.T) {
+	if v, ok := Placeholder(true, 80); !ok || v != "" {
+		t.Errorf("quitting: %q, %v", v, ok)
+	}
+	if v, ok := Placeholder(false, 0); !ok || v != "starting…" {
+		t.Errorf("no size yet: %q, %v", v, ok)
+	}
+	if _, ok := Placeholder(false, 80); ok {
+		t.Error("a sized, running root got a placeholder")
+	}
+	if !Interrupt(tea.KeyMsg{Type: tea.KeyCtrlC}) || Interrupt(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")}) || Interrupt(tea.WindowSizeMsg{}) {
+		t.Error("Interrupt reads ctrl+c and nothing else")
 	}
 }

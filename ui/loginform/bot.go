@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -16,20 +17,14 @@ import (
 // (auth.importBotAuthorization). The token is a password to the bot, so it
 // is masked like one.
 type BotForm struct {
-	run     runner
-	backend Backend
-	input   textinput.Model
-	prob    problem
-	result  *login.Result
-	width   int
-	height  int
+	formState
+	input  textinput.Model
+	result *login.Result
 }
 
 // NewBotForm makes the form, its token input focused.
 func NewBotForm(b Backend, opts Options) BotForm {
-	f := BotForm{run: newRunner(opts), backend: b, input: newInput("Bot token     ", "123456789:AA…", 128)}
-	f.input.EchoMode = textinput.EchoPassword
-	f.input.EchoCharacter = '•'
+	f := BotForm{formState: newFormState(b, opts), input: newSecretInput("Bot token     ", "123456789:AA…", 128)}
 	f.input.Focus()
 	return f
 }
@@ -38,49 +33,35 @@ func NewBotForm(b Backend, opts Options) BotForm {
 func (f BotForm) Init() tea.Cmd { return nil }
 
 // SetSize sets the area the form draws in.
-func (f *BotForm) SetSize(width, height int) {
-	f.width, f.height = width, height
-	f.input.Width = max(width-len(f.input.Prompt)-2, 8)
-	f.prob.setSize(width, height)
-}
+func (f *BotForm) SetSize(width, height int) { f.setSize(width, height, &f.input) }
 
 // Done reports whether the form has logged in.
 func (f BotForm) Done() bool { return f.result != nil }
-
-// Busy reports whether a request is running.
-func (f BotForm) Busy() bool { return f.run.busy != "" }
 
 // Update handles keys, the answer of the request, and the flood banner's
 // ticks.
 func (f BotForm) Update(msg tea.Msg) (BotForm, tea.Cmd) {
 	k := f.run.opts.Keys
-	if cmd := f.prob.update(msg); cmd != nil {
-		return f, cmd
-	}
-	switch m := msg.(type) {
-	case callDone:
-		if !f.run.take(m) {
-			return f, nil
-		}
-		if m.err != nil {
-			var cmd tea.Cmd
-			f.prob, cmd = f.run.fail(m.err, "auth.importBotAuthorization")
-			f.prob.setSize(f.width, f.height)
+	if done, cmd, used := f.answered(msg); used {
+		if done == nil {
 			return f, cmd
 		}
-		r := m.val.(login.Result)
+		if done.err != nil {
+			return f, f.fail(done.err, "auth.importBotAuthorization")
+		}
+		r := done.val.(login.Result)
 		f.result = &r
 		f.input.Reset()
 		f.input.Blur()
 		return f, func() tea.Msg { return DoneMsg{Result: r} }
-	case tea.KeyMsg:
+	}
+	if m, ok := msg.(tea.KeyMsg); ok {
 		switch {
-		case keyMatches(m, k.Cancel):
-			f.run.stop()
-			return f, func() tea.Msg { return CancelMsg{} }
+		case key.Matches(m, k.Cancel):
+			return f, f.leave()
 		case f.Done() || f.Busy():
 			return f, nil
-		case keyMatches(m, k.Submit):
+		case key.Matches(m, k.Submit):
 			if f.prob.blocking() {
 				return f, nil
 			}
@@ -115,14 +96,9 @@ func (f BotForm) View() string {
 		}
 		parts = append(parts, "", overlay.Wrap(s.Dim.Render("Paste the token @BotFather gave you. It is sent once, over the bound temporary key, and not stored."), f.width))
 	}
-	for _, p := range []string{busyLine(s, f.run.busy), f.prob.view(s, f.width)} {
-		if p != "" {
-			parts = append(parts, "", p)
-		}
+	for _, p := range f.status(s) {
+		parts = append(parts, "", p)
 	}
-	help := overlay.HelpText(overlay.WithHelp(k.Submit, "log in"), k.Cancel)
-	if f.Done() {
-		help = overlay.HelpText(overlay.WithHelp(k.Cancel, "close"))
-	}
+	help := helpLine(k, f.Done(), "log in")
 	return overlay.Frame(s, f.width, f.height, title(f.run.opts, "as a bot"), strings.Join(parts, "\n"), help)
 }

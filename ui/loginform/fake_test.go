@@ -7,7 +7,6 @@ import (
 
 	"github.com/gotd/td/telegram/auth"
 
-	"tgpfs/internal/qrterm"
 	"tgpfs/model"
 	"tgpfs/proto/login"
 	"tgpfs/proto/session"
@@ -159,5 +158,5 @@ func (b *fakeBackend) PollQR(context.Context, ...int64) (login.QR, error) {
 	// Each token lives 10 s longer than the one before, so a screen shows
 	// which one it draws.
 	life := 30*time.Second + time.Duration(b.qrTokens-1)*10*time.Second
-	return login.QR{URL: qrterm.LoginURL(token), Expires: b.clock.Now().Add(life)}, nil
+	return login.QR{URL: login.LoginURL(token), Expires: b.clock.Now().Add(life)}, nil
 }

@@ -3,6 +3,7 @@ package loginform
 import (
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/ui/overlay"
@@ -80,13 +81,13 @@ func (f Form) Update(msg tea.Msg) (Form, tea.Cmd) {
 	if !f.chosen {
 		if m, ok := msg.(tea.KeyMsg); ok {
 			switch {
-			case keyMatches(m, k.Cancel):
+			case key.Matches(m, k.Cancel):
 				return f, func() tea.Msg { return CancelMsg{} }
-			case keyMatches(m, k.Next):
+			case key.Matches(m, k.Next):
 				f.cursor = (f.cursor + 1) % Method(len(methods))
-			case keyMatches(m, k.Prev):
+			case key.Matches(m, k.Prev):
 				f.cursor = (f.cursor + Method(len(methods)) - 1) % Method(len(methods))
-			case keyMatches(m, k.Submit):
+			case key.Matches(m, k.Submit):
 				return f.Choose(f.cursor)
 			case len(m.Runes) == 1 && m.Runes[0] >= '1' && int(m.Runes[0]-'1') < len(methods):
 				return f.Choose(Method(m.Runes[0] - '1'))
@@ -107,7 +108,7 @@ func (f Form) Update(msg tea.Msg) (Form, tea.Cmd) {
 		f.bot, cmd = f.bot.Update(msg)
 		done = f.bot.Done()
 	}
-	if m, ok := msg.(tea.KeyMsg); ok && keyMatches(m, k.Cancel) && !done {
+	if m, ok := msg.(tea.KeyMsg); ok && key.Matches(m, k.Cancel) && !done {
 		f.chosen = false
 		return f, nil // back to the menu; the form's CancelMsg is not passed on
 	}

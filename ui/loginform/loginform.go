@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -96,22 +95,13 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Styles == nil {
-		s := styles.Default()
-		o.Styles = &s
-	}
+	o.Styles = styles.OrDefault(o.Styles)
 	if o.Keys == nil {
 		k := DefaultKeyMap()
 		o.Keys = &k
 	}
 	return o
 }
-
-// lastID numbers the components, so a message is only taken by the one
-// that asked for it even when several are alive.
-var lastID atomic.Int64
-
-func nextID() int { return int(lastID.Add(1)) }
 
 // callDone carries a finished request back to the form that made it.
 type callDone struct {
@@ -138,7 +128,7 @@ type runner struct {
 }
 
 func newRunner(opts Options) runner {
-	return runner{id: nextID(), opts: opts.withDefaults()}
+	return runner{id: overlay.NextID(), opts: opts.withDefaults()}
 }
 
 func (r *runner) start(what string, f func(ctx context.Context) (any, error)) tea.Cmd {
@@ -231,6 +221,14 @@ func newInput(prompt, placeholder string, limit int) textinput.Model {
 	return in
 }
 
+// newSecretInput is an input for a password or a token: masked as typed.
+func newSecretInput(prompt, placeholder string, limit int) textinput.Model {
+	in := newInput(prompt, placeholder, limit)
+	in.EchoMode = textinput.EchoPassword
+	in.EchoCharacter = '•'
+	return in
+}
+
 // indent wraps s to width with every line indented by n spaces.
 func indent(s string, n, width int) string {
 	st := lipgloss.NewStyle().PaddingLeft(n)
@@ -266,5 +264,3 @@ func busyLine(s *styles.Styles, what string) string {
 	}
 	return s.StatusBusy.Render(styles.SymPending + " " + what)
 }
-
-func keyMatches(m tea.KeyMsg, b key.Binding) bool { return key.Matches(m, b) }

@@ -8,15 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	"tgpfs/ui/internal/uitest"
 )
 
 // TestMain fixes the colour profile, so golden files hold plain text, and
 // fails the package if a test leaves goroutines behind.
 func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
+	uitest.PlainText()
 	code := m.Run()
 	if code == 0 {
 		left := leftovers()

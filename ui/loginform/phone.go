@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -27,26 +28,20 @@ const (
 // Telegram sends, then the two-step verification password if the account
 // has one (masked), or a name if the number has no account yet.
 type PhoneForm struct {
-	run     runner
-	backend Backend
-	step    phoneStep
-	inputs  [stepDone]textinput.Model
-	sent    login.CodeSent
-	hint    string
-	prob    problem
-	result  login.Result
-	width   int
-	height  int
+	formState
+	step   phoneStep
+	inputs [stepDone]textinput.Model
+	sent   login.CodeSent
+	hint   string
+	result login.Result
 }
 
 // NewPhoneForm makes the form, its phone input focused.
 func NewPhoneForm(b Backend, opts Options) PhoneForm {
-	f := PhoneForm{run: newRunner(opts), backend: b}
+	f := PhoneForm{formState: newFormState(b, opts)}
 	f.inputs[stepPhone] = newInput("Phone number  ", "+99966 2 1234", 24)
 	f.inputs[stepCode] = newInput("Code          ", "12345", 16)
-	f.inputs[stepPassword] = newInput("Password      ", "", 256)
-	f.inputs[stepPassword].EchoMode = textinput.EchoPassword
-	f.inputs[stepPassword].EchoCharacter = '•'
+	f.inputs[stepPassword] = newSecretInput("Password      ", "", 256)
 	f.inputs[stepName] = newInput("Your name     ", "First Last", 128)
 	f.inputs[stepPhone].Focus()
 	return f
@@ -57,40 +52,33 @@ func (f PhoneForm) Init() tea.Cmd { return nil }
 
 // SetSize sets the area the form draws in.
 func (f *PhoneForm) SetSize(width, height int) {
-	f.width, f.height = width, height
+	inputs := make([]*textinput.Model, len(f.inputs))
 	for i := range f.inputs {
-		f.inputs[i].Width = max(width-len(f.inputs[i].Prompt)-2, 8)
+		inputs[i] = &f.inputs[i]
 	}
-	f.prob.setSize(width, height)
+	f.setSize(width, height, inputs...)
 }
 
 // Done reports whether the form has logged in.
 func (f PhoneForm) Done() bool { return f.step == stepDone }
 
-// Busy reports whether a request is running.
-func (f PhoneForm) Busy() bool { return f.run.busy != "" }
-
 // Update handles keys, the answers of requests, and the flood banner's
 // ticks.
 func (f PhoneForm) Update(msg tea.Msg) (PhoneForm, tea.Cmd) {
 	k := f.run.opts.Keys
-	if cmd := f.prob.update(msg); cmd != nil {
-		return f, cmd
-	}
-	switch m := msg.(type) {
-	case callDone:
-		if !f.run.take(m) {
-			return f, nil
+	if done, cmd, used := f.answered(msg); used {
+		if done == nil {
+			return f, cmd
 		}
-		return f.answer(m)
-	case tea.KeyMsg:
+		return f.answer(*done)
+	}
+	if m, ok := msg.(tea.KeyMsg); ok {
 		switch {
-		case keyMatches(m, k.Cancel):
-			f.run.stop()
-			return f, func() tea.Msg { return CancelMsg{} }
+		case key.Matches(m, k.Cancel):
+			return f, f.leave()
 		case f.step == stepDone || f.Busy():
 			return f, nil
-		case keyMatches(m, k.Submit):
+		case key.Matches(m, k.Submit):
 			return f.submit()
 		}
 	}
@@ -147,10 +135,7 @@ func (f PhoneForm) answer(m callDone) (PhoneForm, tea.Cmd) {
 		if f.step == stepPassword {
 			f.inputs[stepPassword].Reset()
 		}
-		var cmd tea.Cmd
-		f.prob, cmd = f.run.fail(m.err, stepWhat[f.step])
-		f.prob.setSize(f.width, f.height)
-		return f, cmd
+		return f, f.fail(m.err, stepWhat[f.step])
 	}
 	switch v := m.val.(type) {
 	case login.CodeSent:
@@ -203,15 +188,10 @@ func (f PhoneForm) View() string {
 	case stepDone:
 		add(userLine(s, f.result))
 	}
-	for _, p := range []string{busyLine(s, f.run.busy), f.prob.view(s, f.width)} {
-		if p != "" {
-			add("", p)
-		}
+	for _, p := range f.status(s) {
+		add("", p)
 	}
-	help := overlay.HelpText(overlay.WithHelp(k.Submit, submitHelp[f.step]), k.Cancel)
-	if f.step == stepDone {
-		help = overlay.HelpText(overlay.WithHelp(k.Cancel, "close"))
-	}
+	help := helpLine(k, f.step == stepDone, submitHelp[f.step])
 	return overlay.Frame(s, f.width, f.height, title(f.run.opts, "with a phone number"), strings.Join(lines, "\n"), help)
 }
 

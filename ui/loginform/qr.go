@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -21,26 +22,19 @@ import (
 // that lives about 30 seconds; the form asks for a new one when it
 // expires, and checks whether it was accepted when the user presses enter.
 type QRForm struct {
-	run      runner
-	backend  Backend
+	formState
 	qr       login.QR
 	drawing  string
 	password textinput.Model
 	needPw   bool
 	hint     string
-	prob     problem
 	result   *login.Result
 	ticking  bool
-	width    int
-	height   int
 }
 
 // NewQRForm makes the form; Init asks for the first token.
 func NewQRForm(b Backend, opts Options) QRForm {
-	f := QRForm{run: newRunner(opts), backend: b, password: newInput("Password      ", "", 256)}
-	f.password.EchoMode = textinput.EchoPassword
-	f.password.EchoCharacter = '•'
-	return f
+	return QRForm{formState: newFormState(b, opts), password: newSecretInput("Password      ", "", 256)}
 }
 
 // Init asks for the first login token.
@@ -52,31 +46,22 @@ func (f *QRForm) poll(what string) tea.Cmd {
 }
 
 // SetSize sets the area the form draws in.
-func (f *QRForm) SetSize(width, height int) {
-	f.width, f.height = width, height
-	f.password.Width = max(width-len(f.password.Prompt)-2, 8)
-	f.prob.setSize(width, height)
-}
+func (f *QRForm) SetSize(width, height int) { f.setSize(width, height, &f.password) }
 
 // Done reports whether the form has logged in.
 func (f QRForm) Done() bool { return f.result != nil }
-
-// Busy reports whether a request is running.
-func (f QRForm) Busy() bool { return f.run.busy != "" }
 
 // Update handles keys, answers, and the once-a-second tick that renews an
 // expired token.
 func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 	k := f.run.opts.Keys
-	if cmd := f.prob.update(msg); cmd != nil {
-		return f, cmd
+	if done, cmd, used := f.answered(msg); used {
+		if done == nil {
+			return f, cmd
+		}
+		return f.answer(*done)
 	}
 	switch m := msg.(type) {
-	case callDone:
-		if !f.run.take(m) {
-			return f, nil
-		}
-		return f.answer(m)
 	case tickMsg:
 		if m.form != f.run.id {
 			return f, nil
@@ -92,12 +77,11 @@ func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 		return f, tea.Batch(cmd, tick(f.run.id))
 	case tea.KeyMsg:
 		switch {
-		case keyMatches(m, k.Cancel):
-			f.run.stop()
-			return f, func() tea.Msg { return CancelMsg{} }
+		case key.Matches(m, k.Cancel):
+			return f, f.leave()
 		case f.Done() || f.Busy() || f.prob.blocking():
 			return f, nil
-		case f.needPw && keyMatches(m, k.Submit):
+		case f.needPw && key.Matches(m, k.Submit):
 			pw := f.password.Value()
 			if pw == "" {
 				return f, nil
@@ -105,10 +89,10 @@ func (f QRForm) Update(msg tea.Msg) (QRForm, tea.Cmd) {
 			f.prob = problem{}
 			b := f.backend
 			return f, f.run.start("checking the password (SRP)…", func(ctx context.Context) (any, error) { return b.Password(ctx, pw) })
-		case !f.needPw && keyMatches(m, k.Submit):
+		case !f.needPw && key.Matches(m, k.Submit):
 			f.prob = problem{}
 			return f, f.poll("checking whether the code was scanned…")
-		case !f.needPw && keyMatches(m, k.Refresh):
+		case !f.needPw && key.Matches(m, k.Refresh):
 			f.prob = problem{}
 			return f, f.poll("asking for a new login token…")
 		}
@@ -135,9 +119,7 @@ func (f QRForm) answer(m callDone) (QRForm, tea.Cmd) {
 		if f.needPw {
 			what = "auth.checkPassword"
 		}
-		var cmd tea.Cmd
-		f.prob, cmd = f.run.fail(m.err, what)
-		f.prob.setSize(f.width, f.height)
+		cmd := f.fail(m.err, what)
 		return f, tea.Batch(cmd, f.startTicking())
 	}
 	var r login.Result
@@ -206,19 +188,10 @@ func (f QRForm) View() string {
 			parts = append(parts, s.Dim.Render(fmt.Sprintf("a new code in %s; after scanning, press enter", overlay.FormatWait(left))))
 		}
 	}
-	for _, p := range []string{busyLine(s, f.run.busy), f.prob.view(s, f.width)} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	var help string
-	switch {
-	case f.Done():
-		help = overlay.HelpText(overlay.WithHelp(k.Cancel, "close"))
-	case f.needPw:
-		help = overlay.HelpText(overlay.WithHelp(k.Submit, "check password"), k.Cancel)
-	default:
-		help = overlay.HelpText(overlay.WithHelp(k.Submit, "I scanned it"), k.Refresh, k.Cancel)
+	parts = append(parts, f.status(s)...)
+	help := helpLine(k, f.Done(), "I scanned it", k.Refresh)
+	if f.needPw {
+		help = helpLine(k, f.Done(), "check password")
 	}
 	return overlay.Frame(s, f.width, f.height, title(f.run.opts, "with a QR code"), strings.Join(parts, "\n"), help)
 }

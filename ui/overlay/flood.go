@@ -32,7 +32,7 @@ func tick(id int) tea.Cmd {
 // request named what ("auth.sendCode").
 func NewFloodBanner(until time.Time, what string, opts Options) FloodBanner {
 	opts = opts.withDefaults()
-	return FloodBanner{id: nextID(), until: until, what: what, now: opts.Now, s: opts.Styles}
+	return FloodBanner{id: NextID(), until: until, what: what, now: opts.Now, s: opts.Styles}
 }
 
 // Init starts the countdown.

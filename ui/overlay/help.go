@@ -18,6 +18,16 @@ type HelpGroup struct {
 	Keys  []key.Binding
 }
 
+// KeyGroups is a key map's FullHelp columns as untitled groups, the global
+// keys every help starts with.
+func KeyGroups(columns [][]key.Binding) []HelpGroup {
+	groups := make([]HelpGroup, 0, len(columns))
+	for _, c := range columns {
+		groups = append(groups, HelpGroup{Keys: c})
+	}
+	return groups
+}
+
 // Help is the `?` overlay of every tgpfs UI: all its keys, grouped, in as
 // many columns as the width allows. Any key closes it. It is a Layer.
 type Help struct {

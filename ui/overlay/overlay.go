@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"tgpfs/ui/styles"
@@ -53,10 +52,7 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Styles == nil {
-		s := styles.Default()
-		o.Styles = &s
-	}
+	o.Styles = styles.OrDefault(o.Styles)
 	if o.Keys == nil {
 		k := DefaultKeyMap()
 		o.Keys = &k
@@ -64,11 +60,13 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// lastID numbers the components that tick, so a tick is only taken by the
-// one that asked for it even when several are alive.
+// lastID numbers the components that tick or wait for an answer, here and
+// in ui/loginform, so a message is only taken by the one that asked for it
+// even when several are alive.
 var lastID atomic.Int64
 
-func nextID() int { return int(lastID.Add(1)) }
+// NextID is a component id no other component of the process has.
+func NextID() int { return int(lastID.Add(1)) }
 
 // Frame lays a full-body overlay out in width x height: title, a blank line
 // when there is room for it, the body, and the help line on the last row.
@@ -134,5 +132,3 @@ func FormatWait(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", s)
 }
-
-func matches(m tea.KeyMsg, b key.Binding) bool { return key.Matches(m, b) }

@@ -2,26 +2,19 @@ package overlay
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"tgpfs/model"
 	"tgpfs/proto/session"
+	"tgpfs/ui/internal/uitest"
 )
 
-// TestMain fixes the colour profile, so golden files hold plain text.
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { uitest.Main(m) }
 
 // clock is a clock that moves only when told.
 type clock struct{ now time.Time }

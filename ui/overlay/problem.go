@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"tgpfs/model"
@@ -54,9 +55,9 @@ func (p KeyProblem) Update(msg tea.Msg) (KeyProblem, tea.Cmd) {
 	k := p.opts.Keys
 	answer := func(drop bool) tea.Cmd { return func() tea.Msg { return AnswerMsg{Verdict: p.v, Drop: drop} } }
 	switch {
-	case p.Asks() && matches(m, k.Yes):
+	case p.Asks() && key.Matches(m, k.Yes):
 		return p, answer(true)
-	case matches(m, k.No), matches(m, k.Cancel), !p.Asks() && matches(m, k.Submit):
+	case key.Matches(m, k.No), key.Matches(m, k.Cancel), !p.Asks() && key.Matches(m, k.Submit):
 		return p, answer(false)
 	}
 	return p, nil

@@ -86,6 +86,15 @@ func (s *Stack) Top(place Place) (Layer, Rank, bool) {
 	return nil, 0, false
 }
 
+// BodyView is what the body shows: the top Body layer, the same one Update
+// gives the keys to, or screen's view when no Body layer is open.
+func (s *Stack) BodyView(screen func() string) string {
+	if l, _, ok := s.Top(Body); ok {
+		return l.View()
+	}
+	return screen()
+}
+
 // SetSize sets the size of the body every Body layer covers.
 func (s *Stack) SetSize(width, height int) {
 	s.width, s.height = width, height

@@ -53,6 +53,16 @@ type Styles struct {
 	DialogTitle lipgloss.Style
 }
 
+// OrDefault is s, or a fresh Default palette when s is nil: the default
+// every component's Options.Styles has.
+func OrDefault(s *Styles) *Styles {
+	if s == nil {
+		d := Default()
+		return &d
+	}
+	return s
+}
+
 // Default is the palette: adaptive colours that read on light and dark
 // terminals.
 func Default() Styles {

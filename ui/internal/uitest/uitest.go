@@ -6,12 +6,14 @@ package uitest
 
 import (
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 )
 
@@ -91,7 +93,29 @@ func (c *Clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 // assumed, whatever the terminal running them can do: goldens hold plain
 // text, and what a screen means must read without colour.
 func Main(m *testing.M) {
+	PlainText()
+	os.Exit(m.Run())
+}
+
+// PlainText turns colour off and assumes a dark background, for a
+// package whose TestMain does more than Main.
+func PlainText() {
 	lipgloss.SetColorProfile(termenv.Ascii)
 	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
+}
+
+// RequireScreen checks a whole screen as every golden test does: no line
+// wider than the terminal's w cells, exactly h lines, and the text of the
+// test's golden file (go test -update rewrites it).
+func RequireScreen(t *testing.T, view string, w, h int) {
+	t.Helper()
+	for i, l := range strings.Split(view, "\n") {
+		if n := lipgloss.Width(l); n > w {
+			t.Errorf("line %d is %d cells wide, more than %d: %q", i, n, w, l)
+		}
+	}
+	if n := strings.Count(view, "\n") + 1; n != h {
+		t.Errorf("view has %d lines, want %d", n, h)
+	}
+	golden.RequireEqual(t, []byte(view))
 }

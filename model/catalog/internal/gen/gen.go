@@ -305,142 +305,6 @@ func qualify(t string) string {
 	return "tg." + t
 }
 
-// renderExample writes the body of
-//
-//	func(ctx context.Context, api *tg.Client) error
-//
-// that calls the method with every parameter spelled out, each with its
-// schema name and type in a comment. Values are zero values, except that a
-// required interface gets one of its constructors so the call encodes.
-func renderExample(m method, r *goRequest, ix *typeIndex) (string, error) {
-	var b strings.Builder
-	var data []param
-	for _, p := range m.Params {
-		if p.Type != "#" {
-			data = append(data, p)
-		}
-	}
-	comment := func(p param) string {
-		s := p.Name + ":" + p.Type
-		if p.Optional {
-			s = p.Name + ":" + p.Flag + "?" + p.Type + " (optional)"
-		}
-		return s
-	}
-	takesRequest := len(r.Args) == 1 && r.Args[0].Type == "*"+r.Struct
-	switch {
-	case takesRequest && len(data) == 0:
-		fmt.Fprintf(&b, "res, err := api.%s(ctx, &tg.%s{})\n", r.Method, r.Struct)
-	case takesRequest:
-		fmt.Fprintf(&b, "res, err := api.%s(ctx, &tg.%s{\n", r.Method, r.Struct)
-		for _, p := range data {
-			v, err := zeroValue(p.GoType, p.Optional, ix)
-			if err != nil {
-				return "", err
-			}
-			fmt.Fprintf(&b, "%s: %s, // %s\n", p.GoField, v, comment(p))
-		}
-		b.WriteString("})\n")
-	default:
-		if len(r.Args) != len(data) {
-			return "", fmt.Errorf("%s takes %d arguments for %d parameters", r.Method, len(r.Args), len(data))
-		}
-		var names []string
-		for i, p := range data {
-			name := lowerCamel(p.Name)
-			names = append(names, name)
-			if qualify(r.Args[i].Type) != p.GoType {
-				return "", fmt.Errorf("%s argument %d is %s, field %s is %s", r.Method, i, r.Args[i].Type, p.GoField, p.GoType)
-			}
-			if strings.HasPrefix(p.GoType, "tg.") {
-				v, err := zeroValue(p.GoType, false, ix)
-				if err != nil {
-					return "", err
-				}
-				fmt.Fprintf(&b, "%s := %s // %s\n", name, v, comment(p))
-			} else {
-				fmt.Fprintf(&b, "var %s %s // %s\n", name, p.GoType, comment(p))
-			}
-		}
-		fmt.Fprintf(&b, "res, err := api.%s(%s)\n", r.Method, strings.Join(append([]string{"ctx"}, names...), ", "))
-	}
-	b.WriteString("if err != nil {\nreturn err\n}\n")
-	fmt.Fprintf(&b, "_ = res // %s, the schema's %s\n", m.GoResult, m.Result)
-	b.WriteString("return nil\n")
-	return formatBody(b.String())
-}
-
-// zeroValue is the literal an example passes for a value of Go type t.
-func zeroValue(t string, optional bool, ix *typeIndex) (string, error) {
-	switch {
-	case strings.HasPrefix(t, "[]"), strings.HasPrefix(t, "*"):
-		return "nil", nil
-	case t == "string":
-		return `""`, nil
-	case t == "bool":
-		return "false", nil
-	case builtin[t]:
-		return "0", nil
-	case strings.HasPrefix(t, "tg."):
-		d, err := ix.lookup(strings.TrimPrefix(t, "tg."))
-		if err != nil {
-			return "", err
-		}
-		if d.Kind == "struct" {
-			return t + "{}", nil
-		}
-		if optional {
-			return "nil", nil
-		}
-		// Prefer the constructor named like the type
-		// (InputCheckPasswordSRP for InputCheckPasswordSRPClass): it is
-		// the one that carries data; the others are usually "empty".
-		ctor := d.Constructors[0]
-		for _, c := range d.Constructors {
-			if c == strings.TrimSuffix(strings.TrimPrefix(t, "tg."), "Class") {
-				ctor = c
-			}
-		}
-		return "&tg." + ctor + "{}", nil
-	}
-	return "", fmt.Errorf("no example value for Go type %s", t)
-}
-
-// lowerCamel turns a schema name into a Go local name: except_auth_keys
-// becomes exceptAuthKeys, dc_id becomes dcID.
-func lowerCamel(s string) string {
-	parts := strings.Split(s, "_")
-	for i, p := range parts {
-		switch {
-		case i == 0:
-		case p == "id":
-			parts[i] = "ID"
-		case p != "":
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
-		}
-	}
-	return strings.Join(parts, "")
-}
-
-// formatBody gofmts a function body by wrapping it in a function, and
-// returns it without the wrapper and without the one level of indentation
-// the wrapper adds.
-func formatBody(body string) (string, error) {
-	src := "package p\n\nfunc f() error {\n" + body + "}\n"
-	out, err := format.Source([]byte(src))
-	if err != nil {
-		return "", fmt.Errorf("gofmt example: %w\n%s", err, src)
-	}
-	s := string(out)
-	start := strings.Index(s, "{\n") + 2
-	end := strings.LastIndex(s, "}")
-	var lines []string
-	for _, line := range strings.Split(strings.TrimRight(s[start:end], "\n"), "\n") {
-		lines = append(lines, strings.TrimPrefix(line, "\t"))
-	}
-	return strings.Join(lines, "\n") + "\n", nil
-}
-
 func renderData(header string, layer int, version string, ms []method) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(header)
@@ -486,9 +350,15 @@ func renderData(header string, layer int, version string, ms []method) ([]byte, 
 		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
-	out, err := format.Source(b.Bytes())
+	return gofmt("methods_gen.go", b.Bytes())
+}
+
+// gofmt formats a generated file, naming it when the generator wrote
+// something that does not parse.
+func gofmt(name string, src []byte) ([]byte, error) {
+	out, err := format.Source(src)
 	if err != nil {
-		return nil, fmt.Errorf("gofmt methods_gen.go: %w", err)
+		return nil, fmt.Errorf("gofmt %s: %w", name, err)
 	}
 	return out, nil
 }
@@ -544,9 +414,5 @@ func renderExamples(header string, ms []method) ([]byte, error) {
 		}
 		b.WriteString("}\n")
 	}
-	out, err := format.Source(b.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("gofmt examples_gen_test.go: %w", err)
-	}
-	return out, nil
+	return gofmt("examples_gen_test.go", b.Bytes())
 }

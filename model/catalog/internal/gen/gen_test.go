@@ -187,3 +187,22 @@ func TestLowerCamel(t *testing.T) {
 		}
 	}
 }
+
+func TestPickConstructor(t *testing.T) {
+	for _, tc := range []struct {
+		name, method string
+		ctors        []string
+		want         string
+	}{
+		// Named like the type: the one that carries data.
+		{"InputCheckPasswordSRPClass", "AuthCheckPassword", []string{"InputCheckPasswordEmpty", "InputCheckPasswordSRP"}, "InputCheckPasswordSRP"},
+		// Its own part of the name is in the method's name.
+		{"InputPasskeyResponseClass", "AuthFinishPasskeyLogin", []string{"InputPasskeyResponseRegister", "InputPasskeyResponseLogin"}, "InputPasskeyResponseLogin"},
+		// Otherwise the first.
+		{"InputPasskeyCredentialClass", "AuthFinishPasskeyLogin", []string{"InputPasskeyCredentialPublicKey", "InputPasskeyCredentialFirebasePNV"}, "InputPasskeyCredentialPublicKey"},
+	} {
+		if got := pickConstructor(tc.name, tc.ctors, tc.method); got != tc.want {
+			t.Errorf("pickConstructor(%s, %v, %s) = %s, want %s", tc.name, tc.ctors, tc.method, got, tc.want)
+		}
+	}
+}

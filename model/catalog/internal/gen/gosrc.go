@@ -73,6 +73,27 @@ func readGoRequests(tgDir string) (map[string]*goRequest, error) {
 		}
 		return r, nil
 	}
+	// documented reads a doc comment that starts with a header line (Go
+	// name, TL name and constructor id in groups 1..3) naming name: the
+	// request it belongs to and the rest of the comment; nil when the
+	// comment has no such header.
+	documented := func(header *regexp.Regexp, name, text string) (*goRequest, doc, error) {
+		first, rest, _ := strings.Cut(text, "\n")
+		m := header.FindStringSubmatch(first)
+		if m == nil || m[1] != name {
+			return nil, doc{}, nil
+		}
+		id, err := parseID(m[3])
+		if err != nil {
+			return nil, doc{}, err
+		}
+		r, err := get(m[2], id)
+		if err != nil {
+			return nil, doc{}, err
+		}
+		d, err := parseDoc(rest)
+		return r, d, err
+	}
 	fset := token.NewFileSet()
 	for _, path := range files {
 		if strings.HasSuffix(path, "_slices_gen.go") {
@@ -94,27 +115,17 @@ func readGoRequests(tgDir string) (map[string]*goRequest, error) {
 						continue
 					}
 					st, ok := ts.Type.(*ast.StructType)
-					if !ok || d.Doc == nil {
+					if !ok || d.Doc == nil || !strings.HasSuffix(ts.Name.Name, "Request") {
 						continue
 					}
-					text := d.Doc.Text()
-					first, rest, _ := strings.Cut(text, "\n")
-					m := structHeader.FindStringSubmatch(first)
-					if m == nil || m[1] != ts.Name.Name || !strings.HasSuffix(ts.Name.Name, "Request") {
-						continue
-					}
-					id, err := parseID(m[3])
+					r, sdoc, err := documented(structHeader, ts.Name.Name, d.Doc.Text())
 					if err != nil {
 						return nil, fmt.Errorf("%s: %s: %w", path, ts.Name.Name, err)
 					}
-					r, err := get(m[2], id)
-					if err != nil {
-						return nil, err
+					if r == nil {
+						continue
 					}
-					r.Struct = ts.Name.Name
-					if r.StructDoc, err = parseDoc(rest); err != nil {
-						return nil, fmt.Errorf("%s: %s: %w", path, ts.Name.Name, err)
-					}
+					r.Struct, r.StructDoc = ts.Name.Name, sdoc
 					for _, fld := range st.Fields.List {
 						if len(fld.Names) != 1 {
 							return nil, fmt.Errorf("%s: %s: field list with %d names", path, ts.Name.Name, len(fld.Names))
@@ -132,23 +143,14 @@ func readGoRequests(tgDir string) (map[string]*goRequest, error) {
 				recv := receiver(d)
 				switch {
 				case recv == "Client" && d.Doc != nil:
-					first, rest, _ := strings.Cut(d.Doc.Text(), "\n")
-					m := methodHeader.FindStringSubmatch(first)
-					if m == nil || m[1] != d.Name.Name {
+					r, mdoc, err := documented(methodHeader, d.Name.Name, d.Doc.Text())
+					if err != nil {
+						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
+					}
+					if r == nil {
 						continue
 					}
-					id, err := parseID(m[3])
-					if err != nil {
-						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
-					}
-					r, err := get(m[2], id)
-					if err != nil {
-						return nil, err
-					}
-					r.Method = d.Name.Name
-					if r.MethodDoc, err = parseDoc(rest); err != nil {
-						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
-					}
+					r.Method, r.MethodDoc = d.Name.Name, mdoc
 					if err := readSignature(r, d.Type); err != nil {
 						return nil, fmt.Errorf("%s: %s: %w", path, d.Name.Name, err)
 					}
@@ -297,19 +299,19 @@ func readTypeInfoField(el ast.Expr) (goField, error) {
 			// !x.Flags.Has(N)
 			ue, ok := kv.Value.(*ast.UnaryExpr)
 			if !ok || ue.Op != token.NOT {
-				return f, fmt.Errorf("Null is not !x.Flags.Has(N)")
+				return f, fmt.Errorf("the Null field is not !x.Flags.Has(N)")
 			}
 			call, ok := ue.X.(*ast.CallExpr)
 			if !ok || len(call.Args) != 1 {
-				return f, fmt.Errorf("Null is not a call")
+				return f, fmt.Errorf("the Null field is not a call")
 			}
 			sel, ok := call.Fun.(*ast.SelectorExpr)
 			if !ok || sel.Sel.Name != "Has" {
-				return f, fmt.Errorf("Null does not call Has")
+				return f, fmt.Errorf("the Null field does not call Has")
 			}
 			field, ok := sel.X.(*ast.SelectorExpr)
 			if !ok {
-				return f, fmt.Errorf("Null does not test a flags field")
+				return f, fmt.Errorf("the Null field does not test a flags field")
 			}
 			bl, ok := call.Args[0].(*ast.BasicLit)
 			if !ok || bl.Kind != token.INT {
@@ -363,6 +365,9 @@ type typeIndex struct {
 type typeDecl struct {
 	Kind         string   // "struct" or "interface"
 	Constructors []string // for interfaces: gotd's "Constructors:" list
+	// Fields are a struct's fields in order, with FlagField set (from
+	// TypeInfo) on the conditional ones.
+	Fields []goField
 }
 
 func newTypeIndex(tgDir string) (*typeIndex, error) {
@@ -398,11 +403,16 @@ func (ix *typeIndex) lookup(name string) (typeDecl, error) {
 			continue
 		}
 		d.Kind = kind
-		if kind == "interface" {
-			f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.ParseComments)
-			if err != nil {
-				return d, fmt.Errorf("parse %s: %w", path, err)
+		f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.ParseComments)
+		if err != nil {
+			return d, fmt.Errorf("parse %s: %w", path, err)
+		}
+		if kind == "struct" {
+			if d.Fields, err = structFields(f, name); err != nil {
+				return d, fmt.Errorf("%s in %s: %w", name, path, err)
 			}
+		}
+		if kind == "interface" {
 			for _, decl := range f.Decls {
 				gd, ok := decl.(*ast.GenDecl)
 				if !ok || gd.Doc == nil || len(gd.Specs) != 1 {
@@ -436,4 +446,46 @@ func (ix *typeIndex) lookup(name string) (typeDecl, error) {
 		return d, nil
 	}
 	return d, fmt.Errorf("type %s not found in %s", name, ix.dir)
+}
+
+// structFields lists the fields of struct name declared in f, with the
+// flag each conditional one depends on from the struct's TypeInfo.
+func structFields(f *ast.File, name string) ([]goField, error) {
+	var fields []goField
+	var info []goField
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				ts, ok := spec.(*ast.TypeSpec)
+				if !ok || ts.Name.Name != name {
+					continue
+				}
+				st, ok := ts.Type.(*ast.StructType)
+				if !ok {
+					return nil, fmt.Errorf("not a struct")
+				}
+				for _, fld := range st.Fields.List {
+					for _, n := range fld.Names {
+						fields = append(fields, goField{Name: n.Name, Type: types.ExprString(fld.Type)})
+					}
+				}
+			}
+		case *ast.FuncDecl:
+			if receiver(d) == name && d.Name.Name == "TypeInfo" {
+				var err error
+				if info, err = readTypeInfo(d); err != nil {
+					return nil, fmt.Errorf("TypeInfo: %w", err)
+				}
+			}
+		}
+	}
+	flag := make(map[string]string, len(info))
+	for _, fi := range info {
+		flag[fi.Name] = fi.FlagField
+	}
+	for i := range fields {
+		fields[i].FlagField = flag[fields[i].Name]
+	}
+	return fields, nil
 }
