@@ -81,6 +81,26 @@ func TestBindPolicyByPermKeyAge(t *testing.T) {
 	}
 }
 
+// A step that runs out of time while a young key's bind is retried says
+// both: the deadline, and the DC's last answer, which callers read by the
+// server's rules.
+func TestBindRetryUntilDeadline(t *testing.T) {
+	c := startCluster(t, localdc.Config{DCs: 1})
+	var k crypto.Key
+	k[0], k[255] = 8, 9
+	d := NewDriver(localOptions(c, 1))
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := d.openTemp(ctx, 1, c.Addr(1), c.ProtocolDC(1), k.WithID(), time.Now())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("openTemp: %v, want the deadline", err)
+	}
+	if v := model.Classify(err, model.KeyState{}); v.Kind != model.EncryptedMessageInvalid {
+		t.Fatalf("openTemp: %v classifies as %v, want ENCRYPTED_MESSAGE_INVALID", err, v.Kind)
+	}
+}
+
 // The pace of retries: doubling, capped, and moved off the 60 s line.
 func TestBindRetryWait(t *testing.T) {
 	const ms = time.Millisecond

@@ -140,7 +140,10 @@ func (d *Driver) bind(ctx context.Context, sess *session.Session, temp model.Tem
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return session.BindResult{}, ctx.Err()
+			// Both stay in the chain: the step ran out of time, and
+			// what the DC last answered is what a caller reads by the
+			// server's rules (model.Classify).
+			return session.BindResult{}, fmt.Errorf("%w (the bind was retried while the permanent key was young, until %w)", err, ctx.Err())
 		}
 		ks.Retried++
 	}
