@@ -398,7 +398,7 @@ func (o *Observer) KeyEnded(at time.Time, id model.KeyID, how KeyEnd) {
 	// for the DC's sweep and the bind's whole seconds).
 	early := how == Forgotten || (how == Expired && at.Add(time.Second).Before(k.declaredExpiry()))
 	if early {
-		r := &incident{at: at, key: id, perm: k.permID}
+		r := &incident{verdict: model.VerdictRecoversForgottenKey, at: at, key: id, perm: k.permID}
 		cl.f.recoveries = addIncident(cl.f.recoveries, r)
 	}
 }

@@ -2,6 +2,7 @@ package observe
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,6 +315,17 @@ func TestVerdicts(t *testing.T) {
 			tt.run(steps{o})
 			r := o.Report(at(100))
 			c := lastClient(t, r)
+			// Every rule line on the event stream names a verdict the
+			// catalog has (a settled incident once went out as ": ok: …").
+			for _, n := range o.DrainNotices(nil) {
+				if n.Kind != model.SrvRule {
+					continue
+				}
+				name, _, _ := strings.Cut(n.Detail, ":")
+				if !slices.ContainsFunc(model.VerdictCatalog(), func(v model.VerdictInfo) bool { return string(v.Name) == name }) {
+					t.Fatalf("rule notice %q names no verdict", n.Detail)
+				}
+			}
 			v, ok := c.Verdict(tt.verdict)
 			if !ok {
 				t.Fatalf("no verdict %s in %+v", tt.verdict, c.Verdicts)
