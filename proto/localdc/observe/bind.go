@@ -44,17 +44,20 @@ type Bind struct {
 // Bind records a bind on cn.
 func (o *Observer) Bind(at time.Time, cn Conn, b Bind) {
 	cl := o.callClient(at, cn, b.Temp)
-	if pk := o.keys[b.Perm]; pk != nil && pk.kind == model.Permanent && pk.ended != "" {
-		// The DC lost the permanent key the bind names (a restart), and
-		// the client came back under a new temporary key: the bind is
-		// still that key's client's, and its age is still known here.
-		// Without this a client that binds before it names itself (as
-		// tdesktop and tgpfs do) would be a stranger whose refused bind
+	if pk := o.keys[b.Perm]; pk != nil && pk.kind == model.Permanent {
+		// The bind belongs to the permanent key's client, before any
+		// incident is settled, when the client proves it holds that key
+		// (its encrypted_message opens with it) or when the DC lost the
+		// key (a restart) and the client came back under a new temporary
+		// key, whose age is still known here. Without this a client that
+		// answers a refused or salted bind on a new connection with a new
+		// temporary key (mtcute does) or binds before it names itself (as
+		// tdesktop and tgpfs do) would be a stranger whose incident
 		// nobody answers.
-		if pk.c != nil {
+		if pk.c != nil && (pk.ended != "" || b.Envelope == "") {
 			cl = o.merge(cl, pk.c)
 		}
-		if b.PermCreated.IsZero() {
+		if pk.ended != "" && b.PermCreated.IsZero() {
 			b.PermCreated = pk.created
 		}
 	}
@@ -73,7 +76,8 @@ func (o *Observer) Bind(at time.Time, cn Conn, b Bind) {
 	f := &cl.f
 	f.allowedBeforeBind = addUnique(f.allowedBeforeBind, methodBind, 8)
 	// This attempt answers a refused bind of the same permanent key and a
-	// salted bind of the same temporary key.
+	// salted bind of the same temporary key, or of the same permanent key
+	// under a new temporary key (made afresh after the salt).
 	for _, e := range f.refusals {
 		if !e.open() {
 			continue
@@ -88,9 +92,15 @@ func (o *Observer) Bind(at time.Time, cn Conn, b Bind) {
 		}
 	}
 	for _, s := range f.salts {
-		if s.open() && s.key == b.Temp {
+		switch {
+		case !s.open():
+		case s.key == b.Temp:
 			result, detail := resentBind(s, b)
 			o.settle(at, cl, s, result, detail)
+		case s.perm == b.Perm && b.Envelope == "":
+			o.settle(at, cl, s, model.ResultOK, "bound a new temporary key "+b.Temp.String()+" instead, with a bind of its own")
+		case s.perm == b.Perm:
+			o.settle(at, cl, s, model.ResultFail, "the bind sent for a new temporary key "+b.Temp.String()+" does not open: "+b.Envelope)
 		}
 	}
 	switch b.Outcome {

@@ -216,6 +216,14 @@ func TestVerdicts(t *testing.T) {
 		}, model.VerdictRecoversForgottenKey, model.ResultOK, "bound new temporary key"},
 
 		// bind_retry_policy
+		{"young key: retries with a new temporary key on a new connection (mtcute)", func(s steps) {
+			s.perm(0, 1, P)
+			s.temp(1, 1, T, time.Minute)
+			s.refuse(2, 1, T, P, 0)
+			s.o.ConnClosed(at(2.1), 1)
+			s.temp(2.5, 2, T2, time.Minute)
+			s.bind(3, 2, T2, P, 0)
+		}, model.VerdictBindRetryPolicy, model.ResultOK, "retried the bind (permanent key 2s old)"},
 		{"young key: retries", func(s steps) {
 			s.perm(0, 1, P)
 			s.temp(1, 1, T, time.Minute)
@@ -269,6 +277,17 @@ func TestVerdicts(t *testing.T) {
 			s.salted()
 			s.resend(104, 2, "msg_key mismatch")
 		}, model.VerdictBindAfterBadSalt, model.ResultFail, "does not open: msg_key mismatch"},
+		{"a new temporary key on a new connection, bound (mtcute)", func(s steps) {
+			s.salted()
+			s.o.ConnClosed(at(2.1), 1)
+			s.temp(2.5, 2, T2, time.Minute)
+			s.bind(3, 2, T2, P, 0)
+		}, model.VerdictBindAfterBadSalt, model.ResultOK, "bound a new temporary key 0000000000002001 instead"},
+		{"a new temporary key whose bind does not open", func(s steps) {
+			s.salted()
+			s.temp(2.5, 2, T2, time.Minute)
+			s.o.Bind(at(3), cn(1), Bind{Temp: T2, Perm: P, MsgID: 108, Digest: 3, Envelope: "msg_key mismatch", Outcome: BindRefused, Err: "ENCRYPTED_MESSAGE_INVALID"})
+		}, model.VerdictBindAfterBadSalt, model.ResultFail, "new temporary key 0000000000002001 does not open: msg_key mismatch"},
 		{"never resends", steps.salted, model.VerdictBindAfterBadSalt, model.ResultFail, "never sent the bind again"},
 		{"no salt", steps.pfs, model.VerdictBindAfterBadSalt, model.ResultNotSeen, ""},
 	}
