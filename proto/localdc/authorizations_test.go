@@ -61,7 +61,7 @@ func TestAuthorizations(t *testing.T) {
 		var exp tg.AuthExportedAuthorization
 		mobile.call(&tg.AuthExportAuthorizationRequest{DCID: 1}).decode(t, &exp)
 		media := newAcctClient(t, c, 1, layer, phoneDevice)
-		decodeAuthorization(t, media.call(&tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}), userConstructor(layer))
+		decodeAuthorization(t, media.call(&tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}), layer)
 
 		clock.add(time.Minute)
 		if got := desk.self(); got != "" {

@@ -186,7 +186,7 @@ func TestTwoStepLogin(t *testing.T) {
 		if got := third.checkPassword(srpAnswer(t, p2, "correct horse")).errType(); got != "SRP_ID_INVALID" {
 			t.Fatalf("another key's srp_id: %q", got)
 		}
-		u2 := decodeAuthorization(t, second.checkPassword(srpAnswer(t, second.getPassword(), "correct horse")), userConstructor(layer))
+		u2 := decodeAuthorization(t, second.checkPassword(srpAnswer(t, second.getPassword(), "correct horse")), layer)
 		if u2.ID != u.ID {
 			t.Fatalf("logged in as %+v", u2)
 		}
@@ -237,7 +237,7 @@ func TestTwoStepLogin(t *testing.T) {
 		if got := device.exportLoginToken().errType(); got != "SESSION_PASSWORD_NEEDED" {
 			t.Fatalf("QR into a 2FA account: %q", got)
 		}
-		decodeAuthorization(t, device.checkPassword(srpAnswer(t, device.getPassword(), "correct horse")), userConstructor(layer))
+		decodeAuthorization(t, device.checkPassword(srpAnswer(t, device.getPassword(), "correct horse")), layer)
 		if got := device.self(); got != "" {
 			t.Fatalf("QR + password: %q", got)
 		}
