@@ -135,7 +135,7 @@ type methodTable map[uint32]*method
 
 // features lists every file's methods. A new feature adds its slice here.
 func features() [][]method {
-	return [][]method{pfsMethods, helpMethods, accountMethods, authorizationMethods, loginTokenMethods, passwordMethods}
+	return [][]method{pfsMethods, helpMethods, accountMethods, authorizationMethods, loginTokenMethods, passwordMethods, startupMethods}
 }
 
 // newMethodTable builds the table; two entries for one constructor id are
