@@ -90,6 +90,7 @@ func olderForm(res bin.Encoder, nl *tlayer.NotInLayerError) bin.Encoder {
 		return nil
 	}
 	older := *sent
+	older.Flags = 0 // gotd sets the bits again from the fields present
 	switch {
 	case sent.Type != nil && sent.Type.TypeName() == nl.Name:
 		// Every layer has auth.sentCodeTypeSms: a code type added later

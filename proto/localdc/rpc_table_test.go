@@ -12,10 +12,11 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
+	"tgpfs/proto/localdc/tlayer"
 )
 
 // Every entry of the method table is a real API method of gotd's layer,
-// served by a handler, and only the three methods the PFS rules allow are
+// read by tlayer, served by a handler, and only the three methods the PFS rules allow are
 // open to an unbound temporary key.
 func TestMethodTable(t *testing.T) {
 	table, err := newMethodTable(features()...)
@@ -38,6 +39,11 @@ func TestMethodTable(t *testing.T) {
 		}
 		if m.unbound {
 			unbound = append(unbound, methodName(id))
+		}
+		// Every call is read through tlayer first: a method it does not
+		// read could never reach its handler.
+		if info, ok := tlayer.Lookup(id); !ok || !info.Served || !info.Method {
+			t.Errorf("%s is not a method tlayer reads (%+v)", methodName(id), info)
 		}
 	}
 	slices.Sort(unbound)
