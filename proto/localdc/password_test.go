@@ -2,6 +2,7 @@ package localdc
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"math/big"
 	"strings"
 	"testing"
@@ -125,8 +126,16 @@ func TestSRPVerifierMatchesGotd(t *testing.T) {
 
 func (a *acctClient) getPassword() *tg.AccountPassword {
 	a.t.Helper()
+	// account.password of layers 133..144 is 229's without its last
+	// field, login_email_pattern (flags.6), which the DC never sets.
+	r := a.call(&tg.AccountGetPasswordRequest{})
+	if r.rpcErr != nil || len(r.result) < 4 {
+		a.t.Fatalf("account.getPassword: %+v", r)
+	}
+	checkPublished(a.t, "account.password", a.layer, binary.LittleEndian.Uint32(r.result))
+	binary.LittleEndian.PutUint32(r.result, tg.AccountPasswordTypeID)
 	var p tg.AccountPassword
-	a.call(&tg.AccountGetPasswordRequest{}).decode(a.t, &p)
+	r.decode(a.t, &p)
 	return &p
 }
 
