@@ -52,10 +52,10 @@ func inLayer(layer int, call rawObj) bin.Encoder {
 // layerCalls are the calls of the login path, written by hand from the
 // published line of each layer (tlayer/testdata/ids.txt lists the ids).
 type layerCalls struct {
-	layer                                int
-	sendCode, signIn, signUp, getDiff    func(t testing.TB, phone, hash string) rawObj
-	appConfig                            func(t testing.TB, hash int) rawObj
-	logOutID, getFullUserID, appConfigID uint32
+	layer                             int
+	sendCode, signIn, signUp, getDiff func(t testing.TB, phone, hash string) rawObj
+	appConfig                         func(t testing.TB, hash int) rawObj
+	logOutID, getFullUserID           uint32
 }
 
 func callsOf(layer int) layerCalls {
