@@ -3,7 +3,6 @@ package localdc
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -20,32 +19,27 @@ var accountMethods = []method{
 		return s.c.sendCode(s.d, r.PhoneNumber)
 	})},
 	{id: tg.AuthSignInRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthSignInRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.signIn(s.d, m, s.layer, r.PhoneNumber, r.PhoneCodeHash, r.PhoneCode)
+		return s.c.signIn(s.d, m, r.PhoneNumber, r.PhoneCodeHash, r.PhoneCode)
 	})},
 	{id: tg.AuthSignUpRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthSignUpRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.signUp(s.d, m, s.layer, r)
+		return s.c.signUp(s.d, m, r)
 	})},
 	{id: tg.AuthImportBotAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthImportBotAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.importBot(s.d, m, s.layer, r.BotAuthToken)
+		return s.c.importBot(s.d, m, r.BotAuthToken)
 	})},
 	{id: tg.AuthExportAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthExportAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
 		return s.c.exportAuth(s.d, m, r.DCID)
 	})},
 	{id: tg.AuthImportAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthImportAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.importAuth(s.d, m, s.layer, r.ID, r.Bytes)
+		return s.c.importAuth(s.d, m, r.ID, r.Bytes)
 	})},
 	{id: tg.UsersGetUsersRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.UsersGetUsersRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.getUsers(s.d, m, s.layer, r.ID)
+		return s.c.getUsers(s.d, m, r.ID)
 	})},
 	{id: tg.UsersGetFullUserRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.UsersGetFullUserRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.getFullUser(s.d, m, s.layer, r.ID)
+		return s.c.getFullUser(s.d, m, r.ID)
 	})},
 }
-
-// testPhone is Telegram's test-DC phone convention: 99966XYYYY lives on
-// DC X, and its login code is X repeated five times
-// (https://core.telegram.org/api/auth#test-accounts).
-var testPhone = regexp.MustCompile(`^99966([1-9])[0-9]{4}$`)
 
 func normalizePhone(p string) string {
 	return strings.Map(func(r rune) rune {
@@ -56,18 +50,12 @@ func normalizePhone(p string) string {
 	}, p)
 }
 
-// phoneDC returns the DC a test phone lives on, or 0 for any other number.
+// phoneDC returns the DC a test phone lives on (model.TestPhoneDC, the
+// one owner of the rule), or 0 for any other number.
 func phoneDC(phone string) int {
-	m := testPhone.FindStringSubmatch(phone)
-	if m == nil {
-		return 0
-	}
-	dc, _ := strconv.Atoi(m[1])
+	dc, _ := model.TestPhoneDC(phone)
 	return dc
 }
-
-// loginCode is the code a test phone signs in with.
-func loginCode(dc int) string { return strings.Repeat(strconv.Itoa(dc), 5) }
 
 // sendCode is auth.sendCode for a test phone.
 func (c *Cluster) sendCode(d *dcServer, rawPhone string) (bin.Encoder, *tgerr.Error) {
@@ -112,15 +100,15 @@ func (c *Cluster) checkCode(phone, hash string) *tgerr.Error {
 	return nil
 }
 
-// signIn is auth.signIn: the code is the DC id five times.
-func (c *Cluster) signIn(d *dcServer, m inMsg, layer int, rawPhone, hash, code string) (bin.Encoder, *tgerr.Error) {
+// signIn is auth.signIn with the test phone's code (model.TestPhoneCode).
+func (c *Cluster) signIn(d *dcServer, m inMsg, rawPhone, hash, code string) (bin.Encoder, *tgerr.Error) {
 	phone := normalizePhone(rawPhone)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.checkCode(phone, hash); e != nil {
 		return nil, e
 	}
-	if code != loginCode(phoneDC(phone)) {
+	if want, _ := model.TestPhoneCode(phone); code != want {
 		return nil, rpcErr(400, "PHONE_CODE_INVALID")
 	}
 	uid, ok := c.phones[phone]
@@ -131,11 +119,11 @@ func (c *Cluster) signIn(d *dcServer, m inMsg, layer int, rawPhone, hash, code s
 	if u := c.users[uid]; c.hasPassword(u) {
 		return nil, c.needPasswordLocked(d, m, u, nil)
 	}
-	return c.login(d, m, layer, c.users[uid], "auth.signIn")
+	return c.login(d, m, c.users[uid], "auth.signIn")
 }
 
 // signUp is auth.signUp: it creates the account for a new test phone.
-func (c *Cluster) signUp(d *dcServer, m inMsg, layer int, r *tg.AuthSignUpRequest) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) signUp(d *dcServer, m inMsg, r *tg.AuthSignUpRequest) (bin.Encoder, *tgerr.Error) {
 	phone := normalizePhone(r.PhoneNumber)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -157,13 +145,13 @@ func (c *Cluster) signUp(d *dcServer, m inMsg, layer int, r *tg.AuthSignUpReques
 	c.users[u.ID] = u
 	c.phones[phone] = u.ID
 	delete(c.codes, r.PhoneCodeHash)
-	return c.login(d, m, layer, u, "auth.signUp")
+	return c.login(d, m, u, "auth.signUp")
 }
 
 // login logs the request's permanent key in as u, in a session of its
 // own. Called with c.mu held.
-func (c *Cluster) login(d *dcServer, m inMsg, layer int, u *user, how string) (bin.Encoder, *tgerr.Error) {
-	return c.loginInto(d, m, layer, u, how, nil)
+func (c *Cluster) login(d *dcServer, m inMsg, u *user, how string) (bin.Encoder, *tgerr.Error) {
+	return c.loginInto(d, m, u, how, nil)
 }
 
 // self returns the logged-in user of the request, or AUTH_KEY_UNREGISTERED.
@@ -185,23 +173,35 @@ func isSelf(in tg.InputUserClass, u *user) bool {
 	return false
 }
 
+// userTL is u as the DC sends it to u itself, in layer 229 (the call path
+// writes it in the client's layer).
+func userTL(u *user) *tg.User {
+	t := &tg.User{Self: true, Bot: u.Bot, ID: u.ID, AccessHash: u.ID ^ 0x5eed, FirstName: u.FirstName, LastName: u.LastName, Phone: u.Phone}
+	if u.Bot {
+		t.BotInfoVersion = 1
+	}
+	t.SetFlags()
+	return t
+}
+
 // getUsers is users.getUsers; only the caller can be looked up.
-func (c *Cluster) getUsers(d *dcServer, m inMsg, layer int, ids []tg.InputUserClass) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) getUsers(d *dcServer, m inMsg, ids []tg.InputUserClass) (bin.Encoder, *tgerr.Error) {
 	u, e := c.self(d, m)
 	if e != nil {
 		return nil, e
 	}
-	var out userVector
+	out := tg.UserClassVector{Elems: []tg.UserClass{}}
 	for _, in := range ids {
 		if isSelf(in, u) {
-			out = append(out, encodeUser(u, layer))
+			out.Elems = append(out.Elems, userTL(u))
 		}
 	}
-	return out, nil
+	return &out, nil
 }
 
-// getFullUser is users.getFullUser for the caller.
-func (c *Cluster) getFullUser(d *dcServer, m inMsg, layer int, id tg.InputUserClass) (bin.Encoder, *tgerr.Error) {
+// getFullUser is users.getFullUser for the caller, as Telegram answers a
+// fresh account: default settings, no photo, no about.
+func (c *Cluster) getFullUser(d *dcServer, m inMsg, id tg.InputUserClass) (bin.Encoder, *tgerr.Error) {
 	u, e := c.self(d, m)
 	if e != nil {
 		return nil, e
@@ -209,7 +209,11 @@ func (c *Cluster) getFullUser(d *dcServer, m inMsg, layer int, id tg.InputUserCl
 	if !isSelf(id, u) {
 		return nil, rpcErr(400, "USER_ID_INVALID")
 	}
-	return &userFull{u: u, layer: layer}, nil
+	return &tg.UsersUserFull{
+		FullUser: tg.UserFull{ID: u.ID, Settings: tg.PeerSettings{}, NotifySettings: tg.PeerNotifySettings{}},
+		Chats:    []tg.ChatClass{},
+		Users:    []tg.UserClass{userTL(u)},
+	}, nil
 }
 
 // exportAuth is auth.exportAuthorization.
@@ -235,7 +239,7 @@ func (c *Cluster) exportAuth(d *dcServer, m inMsg, toDC int) (bin.Encoder, *tger
 
 // importAuth is auth.importAuthorization: one-time bytes from another DC
 // log this DC's permanent key in as the same user.
-func (c *Cluster) importAuth(d *dcServer, m inMsg, layer int, uid int64, tok []byte) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) importAuth(d *dcServer, m inMsg, uid int64, tok []byte) (bin.Encoder, *tgerr.Error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.exports[string(tok)]
@@ -256,7 +260,7 @@ func (c *Cluster) importAuth(d *dcServer, m inMsg, layer int, uid int64, tok []b
 	if a == nil || a.UserID != uid || a.passwordPending {
 		return nil, rpcErr(400, "AUTH_BYTES_INVALID")
 	}
-	res, rerr := c.loginInto(d, m, layer, u, "auth.importAuthorization from dc "+strconv.Itoa(e.fromDC), a)
+	res, rerr := c.loginInto(d, m, u, "auth.importAuthorization from dc "+strconv.Itoa(e.fromDC), a)
 	if rerr == nil {
 		perm := d.permFor(m.key)
 		c.emit(model.ServerEvent{DC: d.id, Kind: model.SrvImport, KeyID: perm.id, KeyKind: model.Permanent, UserID: uid, Detail: "from dc " + strconv.Itoa(e.fromDC)})
@@ -279,7 +283,7 @@ func botID(token string) int64 {
 
 // importBot is auth.importBotAuthorization for a token in Config.Bots.
 // The bot's account is created on its first login and keeps the bot id.
-func (c *Cluster) importBot(d *dcServer, m inMsg, layer int, token string) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) importBot(d *dcServer, m inMsg, token string) (bin.Encoder, *tgerr.Error) {
 	home, ok := c.cfg.Bots[token]
 	id := botID(token)
 	if !ok || id == 0 || c.dc(home) == nil {
@@ -300,7 +304,7 @@ func (c *Cluster) importBot(d *dcServer, m inMsg, layer int, token string) (bin.
 		// The id belongs to a person who signed up first.
 		return nil, rpcErr(400, "ACCESS_TOKEN_INVALID")
 	}
-	return c.login(d, m, layer, u, "auth.importBotAuthorization")
+	return c.login(d, m, u, "auth.importBotAuthorization")
 }
 
 func randomHex(n int) string {

@@ -1,7 +1,6 @@
 package localdc
 
 import (
-	"encoding/binary"
 	"testing"
 	"time"
 
@@ -18,36 +17,14 @@ func withLayer(layer int, req bin.Object) bin.Encoder {
 		Query: req}}
 }
 
-// decodeUserAt reads a user at the start of b, checking its constructor is
-// want, and decodes it as gotd's current layer would.
-func decodeUserAt(t *testing.T, b []byte, want uint32) *tg.User {
-	t.Helper()
-	if got := binary.LittleEndian.Uint32(b); got != want {
-		t.Fatalf("user constructor %#08x, want %#08x", got, want)
-	}
-	cur := append([]byte(nil), b...)
-	binary.LittleEndian.PutUint32(cur, tg.UserTypeID)
-	var u tg.User
-	if err := u.Decode(&bin.Buffer{Buf: cur}); err != nil {
-		t.Fatalf("decode user: %v", err)
-	}
-	return &u
-}
-
-// decodeAuthorization reads auth.authorization and returns its user.
-func decodeAuthorization(t *testing.T, a answer, userCtor uint32) *tg.User {
+// decodeAuthorization reads auth.authorization as a client of layer (0:
+// 229) reads it, and returns its user.
+func decodeAuthorization(t *testing.T, a answer, layer int) *tg.User {
 	t.Helper()
 	if a.rpcErr != nil || a.transport != 0 {
 		t.Fatalf("want auth.authorization, got %+v", a)
 	}
-	b := &bin.Buffer{Buf: a.result}
-	if err := b.ConsumeID(tg.AuthAuthorizationTypeID); err != nil {
-		t.Fatalf("auth.authorization: %v", err)
-	}
-	if flags, _ := b.Int(); flags != 0 {
-		t.Fatalf("flags %#x", flags)
-	}
-	return decodeUserAt(t, b.Buf, userCtor)
+	return readAuthorizationIn(t, a.result, layer)
 }
 
 func TestLoginExportImport(t *testing.T) {
@@ -75,7 +52,7 @@ func TestLoginExportImport(t *testing.T) {
 	if _, ok := need.Authorization.(*tg.AuthAuthorizationSignUpRequired); !ok {
 		t.Fatalf("new number: %T, want auth.authorizationSignUpRequired", need.Authorization)
 	}
-	u := decodeAuthorization(t, p1.call(&tg.AuthSignUpRequest{PhoneNumber: phone, PhoneCodeHash: sent.PhoneCodeHash, FirstName: "Ada"}), 0x4b46c37e)
+	u := decodeAuthorization(t, p1.call(&tg.AuthSignUpRequest{PhoneNumber: phone, PhoneCodeHash: sent.PhoneCodeHash, FirstName: "Ada"}), 199)
 	if !u.Self || u.Phone != phone || u.FirstName != "Ada" {
 		t.Fatalf("user %+v", u)
 	}
@@ -94,7 +71,7 @@ func TestLoginExportImport(t *testing.T) {
 	if n, err := vb.VectorHeader(); err != nil || n != 1 {
 		t.Fatalf("users.getUsers: %d users, %v (%+v)", n, err, a)
 	}
-	if got := decodeUserAt(t, vb.Buf, 0x4b46c37e); got.ID != u.ID {
+	if got := readUserIn(t, vb, 199); got.ID != u.ID {
 		t.Fatalf("users.getUsers: %+v", got)
 	}
 	var full tg.UsersUserFull
@@ -144,7 +121,7 @@ func TestLoginExportImport(t *testing.T) {
 	if got := importAs(p2u, exp.ID, exp.Bytes).errType(); got != "AUTH_KEY_PERM_EMPTY" {
 		t.Fatalf("import on an unbound temp key: %q", got)
 	}
-	if got := decodeAuthorization(t, importAs(p2, exp.ID, exp.Bytes), tg.UserTypeID); got.ID != u.ID {
+	if got := decodeAuthorization(t, importAs(p2, exp.ID, exp.Bytes), 0); got.ID != u.ID {
 		t.Fatalf("imported user %+v", got)
 	}
 	log.waitFor(t, "import", func(ev model.ServerEvent) bool {
@@ -183,39 +160,4 @@ func TestLoginExportImport(t *testing.T) {
 		t.Fatalf("second logOut: %q", got)
 	}
 	p1.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}}).decode(t, &tg.UserClassVector{})
-}
-
-func TestUserConstructorByLayer(t *testing.T) {
-	u := encodeUser(&user{ID: 1000001, Phone: "9996612345", FirstName: "Ada", LastName: "L"}, 0)
-	base := encode(t, u)
-	for layer := 198; layer <= 229; layer++ {
-		var want uint32
-		switch {
-		case layer < 200:
-			want = 0x4b46c37e
-		case layer < 217:
-			want = 0x020b1422
-		case layer < 228:
-			want = 0x31774388
-		default:
-			want = 0xb1b8cc83
-		}
-		got := encode(t, encodeUser(u.u, layer))
-		if binary.LittleEndian.Uint32(got) != want {
-			t.Errorf("layer %d: constructor %#08x, want %#08x", layer, binary.LittleEndian.Uint32(got), want)
-		}
-		if string(got[4:]) != string(base[4:]) {
-			t.Errorf("layer %d: body differs from the current layer's", layer)
-		}
-	}
-	var cur tg.User
-	if err := cur.Decode(&bin.Buffer{Buf: base}); err != nil || cur.FirstName != "Ada" || cur.LastName != "L" || !cur.Self {
-		t.Fatalf("current layer user: %+v, %v", cur, err)
-	}
-	// A field the layers do not share is refused rather than sent wrong.
-	bad := u.tl()
-	bad.SendPaidMessagesStars = 5
-	if err := encodeUserLayer(&bin.Buffer{}, bad, 199); err == nil {
-		t.Fatal("encoded a user with a field layer 199 does not have")
-	}
 }

@@ -164,7 +164,7 @@ func hashHex(h int64) string { return strconv.FormatUint(uint64(h), 16) }
 
 // loginInto logs the request's permanent key in as u, in session into or,
 // when into is nil, in a new session of its own. Called with c.mu held.
-func (c *Cluster) loginInto(d *dcServer, m inMsg, layer int, u *user, how string, into *authorization) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) loginInto(d *dcServer, m inMsg, u *user, how string, into *authorization) (bin.Encoder, *tgerr.Error) {
 	perm := d.permFor(m.key)
 	if perm == nil {
 		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY")
@@ -173,7 +173,7 @@ func (c *Cluster) loginInto(d *dcServer, m inMsg, layer int, u *user, how string
 		into = c.newAuthorizationLocked(u, m.key.client)
 	}
 	c.attachLocked(d, perm, u, into, how)
-	return &authAuthorization{user: encodeUser(u, layer)}, nil
+	return &tg.AuthAuthorization{User: userTL(u)}, nil
 }
 
 // attachLocked logs perm in as u under a. A key logged in elsewhere

@@ -61,7 +61,7 @@ func TestAuthorizations(t *testing.T) {
 		var exp tg.AuthExportedAuthorization
 		mobile.call(&tg.AuthExportAuthorizationRequest{DCID: 1}).decode(t, &exp)
 		media := newAcctClient(t, c, 1, layer, phoneDevice)
-		decodeAuthorization(t, media.call(&tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}), userConstructor(layer))
+		decodeAuthorization(t, media.call(&tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}), layer)
 
 		clock.add(time.Minute)
 		if got := desk.self(); got != "" {
@@ -239,7 +239,7 @@ func TestBotHasNoSessionsToManage(t *testing.T) {
 		const token = "4242:secret"
 		c := startCluster(t, Config{Bots: map[string]int{token: 2}})
 		bot := newAcctClient(t, c, 2, layer, scriptDevice)
-		bot.call(&tg.AuthImportBotAuthorizationRequest{APIID: 1, APIHash: "x", BotAuthToken: token}).decode(t, &tg.AuthAuthorizationBox{})
+		decodeAuthorization(t, bot.call(&tg.AuthImportBotAuthorizationRequest{APIID: 1, APIHash: "x", BotAuthToken: token}), layer)
 		for _, req := range []struct {
 			name string
 			a    answer
@@ -277,7 +277,7 @@ func TestAuthorizationsSurviveRestart(t *testing.T) {
 		var exp tg.AuthExportedAuthorization
 		mobile.call(&tg.AuthExportAuthorizationRequest{DCID: 3}).decode(t, &exp)
 		media := newAcctClient(t, c1, 3, layer, phoneDevice)
-		media.call(&tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}).decode(t, &tg.AuthAuthorizationBox{})
+		decodeAuthorization(t, media.call(&tg.AuthImportAuthorizationRequest{ID: exp.ID, Bytes: exp.Bytes}), layer)
 		before := c1.Authorizations(u.ID)
 		if err := c1.Close(); err != nil || c1.StateErr() != nil {
 			t.Fatalf("close: %v, state %v", err, c1.StateErr())

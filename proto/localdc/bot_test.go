@@ -37,7 +37,7 @@ func TestBotLogin(t *testing.T) {
 
 	p2 := newPFSClient(t, c, 2, time.Hour)
 	p2.mustBind(t)
-	u := decodeAuthorization(t, p2.call(withLayer(199, &tg.AuthImportBotAuthorizationRequest{APIID: 1, APIHash: "x", BotAuthToken: token})), 0x4b46c37e)
+	u := decodeAuthorization(t, p2.call(withLayer(199, &tg.AuthImportBotAuthorizationRequest{APIID: 1, APIHash: "x", BotAuthToken: token})), 199)
 	if !u.Bot || !u.Self || u.ID != 123456 {
 		t.Fatalf("bot user %+v", u)
 	}

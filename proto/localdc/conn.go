@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/bin"
@@ -40,7 +41,10 @@ type serverConn struct {
 	fc *frameConn
 	x  serverExchange
 
-	layer        int         // from invokeWithLayer; 0 until the client names one
+	// layer is from invokeWithLayer, 0 until the client names one. The
+	// connection's goroutine sets it; a push from another reads it.
+	layer        atomic.Int32
+	reqBuf       []byte      // the last call in layer 229's form (layer.go)
 	disconnectAt time.Time   // from ping_delay_disconnect
 	client       *connClient // from initConnection, and the peer's address
 

@@ -24,7 +24,12 @@
 //     refusal named (model.SrvHandshakeFailed).
 //   - rpc.go: the method table. A feature adds its methods as a []method in
 //     its own file (bind.go: pfsMethods, help.go: helpMethods, accounts.go:
-//     accountMethods) and names the slice in features().
+//     accountMethods, startup.go: startupMethods) and names the slice in
+//     features().
+//   - layer.go: every layer from 133 to 229 (below).
+//   - startup.go: what clients call at start and after login
+//     (updates.getState, updates.getDifference, account.updateStatus) and
+//     destroy_auth_key.
 //   - observe.go: what the DC sees of each client, fed to the pure package
 //     observe (grouping, verdicts, the report): Cluster.Report, and
 //     model.SrvClient / SrvRule events on the stream. The core files hold
@@ -33,6 +38,43 @@
 //     behaviours that probe a client (forget-temp-after, restart-after,
 //     reject-first-bind, salt-on-bind, hostile-handshake), each announced
 //     as a model.SrvProbe event.
+//
+// # Layers
+//
+// The DC speaks every API layer from 133 to 229, each client in the layer
+// it named in invokeWithLayer (remembered per connection). The method
+// table reads and builds gotd's layer-229 values only; serverConn.call is
+// the one place layers are handled. It rewrites the call from the
+// client's layer into 229's with package tlayer before anything reads it
+// (the wrappers keep their values, so unwrap still finds the layer and
+// initConnection), and rewrites the answer back into the client's layer
+// (answerInLayer); updates pushed to a connection go through tlayer too
+// (push). A call that cannot be read in its layer is answered as Telegram
+// answers it (tlayer.RPCError): 400 CONNECTION_LAYER_INVALID for a layer
+// below 133, INPUT_METHOD_INVALID_<id>_0 for a method the layer lacks,
+// INPUT_CONSTRUCTOR_INVALID_<ID> for a constructor it lacks,
+// INPUT_FETCH_ERROR for input that ends early; each is an SrvRPCError
+// event naming the id and the layer. A method of the layer that the DC
+// does not serve gets 400 INPUT_METHOD_INVALID and an event naming it, in
+// every layer; an unbound temporary key gets 401 AUTH_KEY_PERM_EMPTY
+// before either. Where the client's layer lacks a constructor of an
+// answer, olderForm builds it again with one the layer has (a sent-code
+// type added later is an SMS code); an answer with no form at all is the
+// DC's fault, 500 INTERNAL and an event. TestLoginInEveryLayer logs in and
+// calls what clients call at start in layers 133, 144, 198, 227 and 229,
+// every answer's constructor checked against the published schemas; the
+// sessions, QR-login and 2FA tests run in 144, 198 and 229.
+//
+// Fresh accounts: updates.getState is pts 1, qts 0, seq 0 and never moves
+// (nothing the DC does creates an update in a message box), so
+// updates.getDifference is differenceEmpty; account.updateStatus is
+// boolTrue; help.getAppConfig is an empty JSON object under a fixed
+// non-zero hash (help.appConfigNotModified when asked with it; hash 0
+// asks for the config in full); before login these answer 401
+// AUTH_KEY_UNREGISTERED, as Telegram does, except help.getAppConfig.
+// destroy_auth_key is answered destroy_auth_key_ok as a message of its
+// own, and the key is forgotten: a permanent key leaves its session and
+// takes its temporary keys with it (TestDestroyAuthKey).
 //
 // # Hostile input
 //

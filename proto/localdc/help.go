@@ -10,8 +10,9 @@ import (
 	"github.com/gotd/td/tgerr"
 )
 
-// helpMethods are the help.* methods the DC serves; both may be called on
-// an unbound temporary key, as a client needs them before it can bind.
+// helpMethods are the help.* methods the DC serves. help.getConfig and
+// help.getNearestDc may be called on an unbound temporary key, as a client
+// needs them before it can bind.
 var helpMethods = []method{
 	{id: tg.HelpGetConfigRequestTypeID, unbound: true, serve: func(s *serverConn, _ inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
 		return s.c.config(s.d), nil
@@ -19,6 +20,24 @@ var helpMethods = []method{
 	{id: tg.HelpGetNearestDCRequestTypeID, unbound: true, serve: func(s *serverConn, _ inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
 		return &tg.NearestDC{Country: "ZZ", ThisDC: s.d.id, NearestDC: s.d.id}, nil
 	}},
+	{id: tg.HelpGetAppConfigRequestTypeID, serve: decoded(func(_ *serverConn, _ inMsg, r *tg.HelpGetAppConfigRequest) (bin.Encoder, *tgerr.Error) {
+		return appConfig(r.Hash), nil
+	})},
+}
+
+// appConfigHash is the hash of the DC's app config, which never changes:
+// a client that has it gets help.appConfigNotModified. Telegram's hashes
+// are never 0, which asks for the config in full.
+const appConfigHash = 0x10ca1dc
+
+// appConfig is help.getAppConfig: an empty JSON object, as the DC has no
+// client settings to give (clients take their defaults). Layers before
+// 154 get the object itself (tlayer).
+func appConfig(hash int) bin.Encoder {
+	if hash == appConfigHash {
+		return &tg.HelpAppConfigNotModified{}
+	}
+	return &tg.HelpAppConfig{Hash: appConfigHash, Config: &tg.JSONObject{Value: []tg.JSONObjectValue{}}}
 }
 
 // config is help.getConfig: the cluster's own addresses, plain IPv4 first.

@@ -32,11 +32,17 @@ type failingListener struct {
 	net.Listener
 	left  atomic.Int32
 	calls atomic.Int32
+	// open, when not nil, holds the first Accept until it is closed: the
+	// test subscribes to the events first.
+	open chan struct{}
 }
 
 var errInjectedAccept = errors.New("accept: injected failure")
 
 func (l *failingListener) Accept() (net.Conn, error) {
+	if l.open != nil {
+		<-l.open
+	}
 	l.calls.Add(1)
 	if l.left.Add(-1) >= 0 {
 		return nil, errInjectedAccept
@@ -51,12 +57,13 @@ func TestAcceptBackoffRecovers(t *testing.T) {
 	var fl *failingListener
 	events := make(chan model.ServerEvent, 64)
 	c := startCluster(t, Config{DCs: 1, wrapListener: func(ln net.Listener) net.Listener {
-		fl = &failingListener{Listener: ln}
+		fl = &failingListener{Listener: ln, open: make(chan struct{})}
 		fl.left.Store(failures)
 		return fl
 	}})
 	ch, cancel := c.Subscribe()
 	defer cancel()
+	close(fl.open)
 	go func() {
 		for ev := range ch {
 			events <- ev

@@ -162,7 +162,7 @@ func TestLeniencyClientDHPadding(t *testing.T) {
 }
 
 // What does not move: an API call with an even seqno is 35, as Telegram
-// answers it; and a method the DC does not serve is still 401
+// answers it; and a method, served or not, in any layer, is still 401
 // AUTH_KEY_PERM_EMPTY on an unbound temporary key, like every method but
 // the bind and the two help methods.
 func TestLeniencyKeepsTheRules(t *testing.T) {
@@ -172,14 +172,18 @@ func TestLeniencyKeepsTheRules(t *testing.T) {
 	if a := p.roundTrip(p.salt, p.sess, id, 2, encode(t, &tg.HelpGetConfigRequest{})); a.badMsg != badSeqNoOddExpected {
 		t.Fatalf("help.getConfig with an even seqno: %+v, want bad_msg_notification 35", a)
 	}
-	for _, req := range []bin.Encoder{&tg.UpdatesGetStateRequest{}, &tg.AccountUpdateStatusRequest{}} {
+	dialogs := &tg.MessagesGetDialogsRequest{OffsetPeer: &tg.InputPeerEmpty{}, Limit: 1}
+	for _, req := range []bin.Encoder{&tg.UpdatesGetStateRequest{}, &tg.AccountUpdateStatusRequest{}, dialogs, withLayer(144, dialogs)} {
 		if got := p.call(req).errType(); got != "AUTH_KEY_PERM_EMPTY" {
 			t.Fatalf("%T on an unbound temporary key: %q, want AUTH_KEY_PERM_EMPTY", req, got)
 		}
 	}
 	p.mustBind(t)
-	if got := p.call(&tg.UpdatesGetStateRequest{}).errType(); got != "INPUT_METHOD_INVALID" {
-		t.Fatalf("updates.getState once bound: %q", got)
+	if got := p.call(dialogs).errType(); got != "INPUT_METHOD_INVALID" {
+		t.Fatalf("messages.getDialogs once bound: %q", got)
+	}
+	if got := p.call(&tg.UpdatesGetStateRequest{}).errType(); got != "AUTH_KEY_UNREGISTERED" {
+		t.Fatalf("updates.getState once bound, not logged in: %q", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package localdc
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/gotd/td/bin"
@@ -131,19 +132,20 @@ func (c *Cluster) liveTargetsLocked(dc int, perm model.KeyID) []liveTarget {
 
 // push sends msg, content-related, to each target from a goroutine of its
 // own: the caller's answer never waits on another client's socket. A
-// target whose connection has closed fails its write, which is all. msg
-// is encoded as gotd's layer has it, whatever layer the target's client
-// named: that is right for the one update pushed today,
-// updateShort(updateLoginToken), the same in every layer 133..229
-// (tlayer/testdata/ids.txt). Anything else pushed must be transcoded for
-// the target's layer (tlayer.Object) by the target's own goroutine, which
-// owns its layer.
+// target whose connection has closed fails its write, which is all. msg is
+// built in layer 229 and written in the layer the target's client named.
 func (c *Cluster) push(to []liveTarget, msg bin.Encoder) {
 	for _, t := range to {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
-			_ = t.conn.send(t.key, t.sess, true, msg)
+			out, err := pushInLayer(t, msg)
+			if err != nil {
+				c.emit(model.ServerEvent{DC: t.conn.d.id, Kind: model.SrvRPCError, KeyID: t.key.id, KeyKind: t.key.kind,
+					Detail: fmt.Sprintf("update %T not sent: no form in layer %d: %v", msg, t.conn.clientLayer(), err)})
+				return
+			}
+			_ = t.conn.send(t.key, t.sess, true, out)
 		}()
 	}
 }

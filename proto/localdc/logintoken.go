@@ -18,13 +18,13 @@ import (
 // to the account's DC to import the token there).
 var loginTokenMethods = []method{
 	{id: tg.AuthExportLoginTokenRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthExportLoginTokenRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.exportLoginToken(s.d, m, s.layer, r)
+		return s.c.exportLoginToken(s.d, m, r)
 	})},
 	{id: tg.AuthAcceptLoginTokenRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthAcceptLoginTokenRequest) (bin.Encoder, *tgerr.Error) {
 		return s.c.acceptLoginToken(s.d, m, r.Token)
 	})},
 	{id: tg.AuthImportLoginTokenRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthImportLoginTokenRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.importLoginToken(s.d, m, s.layer, r.Token)
+		return s.c.importLoginToken(s.d, m, r.Token)
 	})},
 }
 
@@ -59,7 +59,7 @@ type loginToken struct {
 // exportLoginToken is auth.exportLoginToken: a new token, or, once a
 // token of this key was accepted, the login (loginTokenSuccess) or where
 // to finish it (loginTokenMigrateTo the account's DC).
-func (c *Cluster) exportLoginToken(d *dcServer, m inMsg, layer int, r *tg.AuthExportLoginTokenRequest) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) exportLoginToken(d *dcServer, m inMsg, r *tg.AuthExportLoginTokenRequest) (bin.Encoder, *tgerr.Error) {
 	if r.APIID <= 0 {
 		return nil, rpcErr(400, "API_ID_INVALID")
 	}
@@ -82,7 +82,7 @@ func (c *Cluster) exportLoginToken(d *dcServer, m inMsg, layer int, r *tg.AuthEx
 		if home := t.user.HomeDC; home != d.id {
 			return &tg.AuthLoginTokenMigrateTo{DCID: home, Token: []byte(v)}, nil
 		}
-		return c.finishQRLocked(d, m, layer, t, "auth.exportLoginToken")
+		return c.finishQRLocked(d, m, t, "auth.exportLoginToken")
 	}
 	if len(c.acct.tokens) >= maxLoginTokens {
 		c.acct.sweepLocked(now)
@@ -99,25 +99,16 @@ func (c *Cluster) exportLoginToken(d *dcServer, m inMsg, layer int, r *tg.AuthEx
 // finishQRLocked logs the request's key in with an accepted token: the
 // session the accept made, after the password if the account has one.
 // Called with c.mu held.
-func (c *Cluster) finishQRLocked(d *dcServer, m inMsg, layer int, t *loginToken, how string) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) finishQRLocked(d *dcServer, m inMsg, t *loginToken, how string) (bin.Encoder, *tgerr.Error) {
 	t.done = true
 	if c.hasPassword(t.user) {
 		return nil, c.needPasswordLocked(d, m, t.user, t.accepted)
 	}
-	res, e := c.loginInto(d, m, layer, t.user, how+" (QR login)", t.accepted)
+	res, e := c.loginInto(d, m, t.user, how+" (QR login)", t.accepted)
 	if e != nil {
 		return nil, e
 	}
-	return &loginTokenSuccess{auth: res}, nil
-}
-
-// loginTokenSuccess is auth.loginTokenSuccess around an
-// auth.authorization encoded in the client's layer.
-type loginTokenSuccess struct{ auth bin.Encoder }
-
-func (s *loginTokenSuccess) Encode(b *bin.Buffer) error {
-	b.PutID(tg.AuthLoginTokenSuccessTypeID)
-	return s.auth.Encode(b)
+	return &tg.AuthLoginTokenSuccess{Authorization: res.(*tg.AuthAuthorization)}, nil
 }
 
 // acceptLoginToken is auth.acceptLoginToken: a logged-in session accepts
@@ -163,7 +154,7 @@ func (c *Cluster) acceptLoginToken(d *dcServer, m inMsg, token []byte) (bin.Enco
 
 // importLoginToken is auth.importLoginToken: the token of a login that
 // loginTokenMigrateTo sent here, on the account's DC.
-func (c *Cluster) importLoginToken(d *dcServer, m inMsg, layer int, token []byte) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) importLoginToken(d *dcServer, m inMsg, token []byte) (bin.Encoder, *tgerr.Error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.acct.tokens[string(token)]
@@ -178,5 +169,5 @@ func (c *Cluster) importLoginToken(d *dcServer, m inMsg, layer int, token []byte
 	case t.user.HomeDC != d.id:
 		return &tg.AuthLoginTokenMigrateTo{DCID: t.user.HomeDC, Token: token}, nil
 	}
-	return c.finishQRLocked(d, m, layer, t, "auth.importLoginToken from dc "+strconv.Itoa(t.dc))
+	return c.finishQRLocked(d, m, t, "auth.importLoginToken from dc "+strconv.Itoa(t.dc))
 }

@@ -27,7 +27,7 @@ func decodeLoginToken(t *testing.T, a answer, layer int) loginTokenAnswer {
 	}
 	switch binary.LittleEndian.Uint32(a.result) {
 	case tg.AuthLoginTokenSuccessTypeID:
-		return loginTokenAnswer{user: decodeAuthorization(t, answer{result: a.result[4:]}, userConstructor(layer))}
+		return loginTokenAnswer{user: decodeAuthorization(t, answer{result: a.result[4:]}, layer)}
 	case tg.AuthLoginTokenTypeID:
 		var tok tg.AuthLoginToken
 		a.decode(t, &tok)

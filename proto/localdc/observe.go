@@ -140,7 +140,7 @@ func (s *serverConn) observeInit(r *tg.InitConnectionRequest) {
 		return
 	}
 	id := model.ClientIdentity{APIID: r.APIID, DeviceModel: clip(r.DeviceModel), SystemVersion: clip(r.SystemVersion),
-		AppVersion: clip(r.AppVersion), LangCode: clip(r.LangCode), Layer: s.layer}
+		AppVersion: clip(r.AppVersion), LangCode: clip(r.LangCode), Layer: int(s.layer.Load())}
 	if id == s.obs.identity {
 		return
 	}

@@ -24,7 +24,7 @@ var passwordMethods = []method{
 		return s.c.getPassword(s.d, m)
 	}},
 	{id: tg.AuthCheckPasswordRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthCheckPasswordRequest) (bin.Encoder, *tgerr.Error) {
-		return s.c.checkPassword(s.d, m, s.layer, r.Password)
+		return s.c.checkPassword(s.d, m, r.Password)
 	})},
 }
 
@@ -231,7 +231,7 @@ func (c *Cluster) getPassword(d *dcServer, m inMsg) (bin.Encoder, *tgerr.Error) 
 // checkPassword is auth.checkPassword: the client's SRP answer, checked by
 // the server's own side of SRP; right, it finishes the key's login. Each
 // srp_id is good for one try.
-func (c *Cluster) checkPassword(d *dcServer, m inMsg, layer int, in tg.InputCheckPasswordSRPClass) (bin.Encoder, *tgerr.Error) {
+func (c *Cluster) checkPassword(d *dcServer, m inMsg, in tg.InputCheckPasswordSRPClass) (bin.Encoder, *tgerr.Error) {
 	answer, ok := in.(*tg.InputCheckPasswordSRP)
 	if !ok {
 		return nil, rpcErr(400, "PASSWORD_HASH_INVALID")
@@ -260,9 +260,9 @@ func (c *Cluster) checkPassword(d *dcServer, m inMsg, layer int, in tg.InputChec
 		// The incomplete login ended (terminated, logged out) meanwhile.
 		return nil, rpcErr(401, "AUTH_KEY_UNREGISTERED")
 	case pending != nil:
-		return c.loginInto(d, m, layer, u, "auth.checkPassword", pending)
+		return c.loginInto(d, m, u, "auth.checkPassword", pending)
 	}
-	return &authAuthorization{user: encodeUser(u, layer)}, nil
+	return &tg.AuthAuthorization{User: userTL(u)}, nil
 }
 
 // verify checks the client's SRP answer (A, M1) by computing the server's

@@ -219,7 +219,7 @@ func (c *rawClient) await(msgID int64) answer {
 			if p.MsgID == msgID {
 				return answer{service: m.Data()}
 			}
-		case mt.FutureSaltsTypeID, mt.DestroySessionOkTypeID, mt.DestroySessionNoneTypeID:
+		case mt.FutureSaltsTypeID, mt.DestroySessionOkTypeID, mt.DestroySessionNoneTypeID, idDestroyAuthKeyOk, idDestroyAuthKeyNone:
 			return answer{service: m.Data()}
 		}
 	}

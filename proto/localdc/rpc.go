@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
+	"tgpfs/proto/localdc/tlayer"
 )
 
 // Wrapper constructors a client may put around an API call.
@@ -52,7 +53,7 @@ func (s *serverConn) unwrap(body []byte) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("invokeWithLayer: %w", err)
 			}
-			s.layer = layer
+			s.layer.Store(int32(layer))
 			body = b.Buf
 		case idInitConnection:
 			q := &rawQuery{}
@@ -102,13 +103,10 @@ type method struct {
 	// (https://core.telegram.org/api/pfs); anything else on an unbound
 	// temporary key is 401 AUTH_KEY_PERM_EMPTY.
 	unbound bool
-	// layers are the API layers the method is served in. The zero value
-	// is every layer: serve decodes with gotd's types (layer 229), which
-	// read every layer whose encoding of the method is the same. A method
-	// whose encoding changed gets an entry per encoding, each with its own
-	// range; outside them a client gets 400 INPUT_METHOD_INVALID.
-	layers layerRange
-	serve  handler
+	// serve reads the call in layer 229 (gotd's tg types) whatever layer
+	// the client named: the call path transcodes it first (layer.go),
+	// and the answer after.
+	serve handler
 }
 
 // handler serves one decoded-on-demand call: b holds the method's body,
@@ -130,23 +128,6 @@ func decoded[R any, P interface {
 	}
 }
 
-// layerRange is an inclusive range of API layers; a zero bound is open.
-type layerRange struct{ from, to int }
-
-func (r layerRange) has(layer int) bool {
-	return (r.from == 0 || layer >= r.from) && (r.to == 0 || layer <= r.to)
-}
-
-func (r layerRange) String() string {
-	switch {
-	case r.from == 0 && r.to == 0:
-		return "every layer"
-	case r.to == 0:
-		return "layers " + strconv.Itoa(r.from) + "+"
-	}
-	return "layers " + strconv.Itoa(r.from) + ".." + strconv.Itoa(r.to)
-}
-
 // methodTable is the DC's API: constructor id -> method. Each feature
 // contributes its methods from its own file (a slice of method), and the
 // table is built once when the cluster starts.
@@ -154,7 +135,7 @@ type methodTable map[uint32]*method
 
 // features lists every file's methods. A new feature adds its slice here.
 func features() [][]method {
-	return [][]method{pfsMethods, helpMethods, accountMethods, authorizationMethods, loginTokenMethods, passwordMethods}
+	return [][]method{pfsMethods, helpMethods, accountMethods, authorizationMethods, loginTokenMethods, passwordMethods, startupMethods}
 }
 
 // newMethodTable builds the table; two entries for one constructor id are
@@ -180,9 +161,17 @@ func newMethodTable(sets ...[]method) (methodTable, error) {
 // call answers one API call. An RPC error is returned as an rpc_error
 // result; only a failure to write closes the connection. A nil result
 // without an error: a scenario answered the call otherwise.
+//
+// The call is read in the client's layer and rewritten into 229's before
+// anything looks at it, and the answer is written back in that layer
+// (layer.go): this is the one place where layers are handled.
 func (s *serverConn) call(m inMsg, b *bin.Buffer) (bin.Encoder, error) {
-	body, err := s.unwrap(b.Buf)
+	in, terr := s.readInLayer(b.Buf)
+	body, err := s.unwrap(in)
 	if err != nil {
+		if terr != nil {
+			return s.refuseUnreadable(m, 0, terr), nil
+		}
 		return s.fail(m, 0, rpcErr(400, "INPUT_FETCH_ERROR"), err.Error()), nil
 	}
 	req := &bin.Buffer{Buf: body}
@@ -190,15 +179,18 @@ func (s *serverConn) call(m inMsg, b *bin.Buffer) (bin.Encoder, error) {
 	if err != nil {
 		return s.fail(m, 0, rpcErr(400, "INPUT_FETCH_ERROR"), "empty query"), nil
 	}
+	if terr != nil && !notServed(terr) {
+		return s.refuseUnreadable(m, id, terr), nil
+	}
 	if res, done, err := s.probeCall(m, id, b.Buf, body); done {
 		return res, err
 	}
-	res, rerr, detail := s.api(m, id, req)
+	res, rerr, detail := s.api(m, id, req, terr)
 	s.observeCall(m, id, b.Buf, body, rerr)
 	if rerr != nil {
 		return s.fail(m, id, rerr, detail), nil
 	}
-	return res, nil
+	return s.answerInLayer(m, id, res), nil
 }
 
 // fail reports an RPC error as an event naming the method and answers it.
@@ -214,8 +206,8 @@ func (s *serverConn) fail(m inMsg, method uint32, e *tgerr.Error, detail string)
 // typeNames is gotd's id -> TL name map, built once.
 var typeNames = sync.OnceValue(tg.TypesMap)
 
-// methodName is the TL name of a constructor id, or its hex form when gotd
-// (layer 229) does not know it: an older layer's id, or garbage.
+// methodName is the TL name of a constructor id: gotd's (layer 229), else
+// the name an older layer gives the id with the id, else the id alone.
 func methodName(id uint32) string {
 	if id == 0 {
 		return "?"
@@ -223,12 +215,17 @@ func methodName(id uint32) string {
 	if n, ok := typeNames()[id]; ok {
 		return n
 	}
+	if info, ok := tlayer.Lookup(id); ok {
+		return fmt.Sprintf("%s#%08x", info.Name, id)
+	}
 	return fmt.Sprintf("#%08x", id)
 }
 
 // api dispatches an unwrapped API call through the method table. detail
-// explains an error in the event, never to the client.
-func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr.Error, string) {
+// explains an error in the event, never to the client. unserved, when not
+// nil, says the call is a method of the client's layer that tlayer does
+// not read, so no entry of the table can serve it.
+func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer, unserved error) (bin.Encoder, *tgerr.Error, string) {
 	meth := s.c.methods[id]
 	if m.key.kind == model.Temporary && s.c.boundTo(m.key) == 0 && (meth == nil || !meth.unbound) {
 		return nil, rpcErr(401, "AUTH_KEY_PERM_EMPTY"), "unbound temporary key"
@@ -238,11 +235,12 @@ func (s *serverConn) api(m inMsg, id uint32, b *bin.Buffer) (bin.Encoder, *tgerr
 	}
 	// Not served: one answer whoever asks, as Telegram answers a method
 	// that does not exist (or no longer does).
-	if meth == nil {
-		return nil, rpcErr(400, "INPUT_METHOD_INVALID"), "not served by the local DC"
-	}
-	if s.layer != 0 && !meth.layers.has(s.layer) {
-		return nil, rpcErr(400, "INPUT_METHOD_INVALID"), fmt.Sprintf("#%08x is served in %s, the client named layer %d", id, meth.layers, s.layer)
+	if meth == nil || unserved != nil {
+		detail := "not served by the local DC"
+		if unserved != nil {
+			detail += ": " + unserved.Error()
+		}
+		return nil, rpcErr(400, "INPUT_METHOD_INVALID"), detail
 	}
 	s.c.touch(s, m.key)
 	res, e := meth.serve(s, m, b)

@@ -1,24 +1,22 @@
 package localdc
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gotd/td/bin"
-	"github.com/gotd/td/proto"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
 	"tgpfs/model"
+	"tgpfs/proto/localdc/tlayer"
 )
 
 // Every entry of the method table is a real API method of gotd's layer,
-// served by a handler, and only the three methods the PFS rules allow are
+// read by tlayer, served by a handler, and only the three methods the PFS rules allow are
 // open to an unbound temporary key.
 func TestMethodTable(t *testing.T) {
 	table, err := newMethodTable(features()...)
@@ -42,6 +40,11 @@ func TestMethodTable(t *testing.T) {
 		if m.unbound {
 			unbound = append(unbound, methodName(id))
 		}
+		// Every call is read through tlayer first: a method it does not
+		// read could never reach its handler.
+		if info, ok := tlayer.Lookup(id); !ok || !info.Served || !info.Method {
+			t.Errorf("%s is not a method tlayer reads (%+v)", methodName(id), info)
+		}
 	}
 	slices.Sort(unbound)
 	want := []string{methodName(tg.AuthBindTempAuthKeyRequestTypeID), methodName(tg.HelpGetConfigRequestTypeID), methodName(tg.HelpGetNearestDCRequestTypeID)}
@@ -62,8 +65,9 @@ func TestMethodTableRefusesDuplicatesAndMissingHandlers(t *testing.T) {
 }
 
 // A method the DC does not serve gets one answer, 400 INPUT_METHOD_INVALID,
-// logged in or not, and an event that names it; a constructor no layer
-// gotd knows is named by its id.
+// logged in or not, in any layer, and an event that names it. An id that is
+// no method of the client's layer is answered as Telegram answers it,
+// INPUT_METHOD_INVALID_<id>_0, and the event names it by its id.
 func TestMethodNotServed(t *testing.T) {
 	c := startCluster(t, Config{})
 	events := recordEvents(t, c)
@@ -73,66 +77,38 @@ func TestMethodNotServed(t *testing.T) {
 	var garbage bin.Buffer
 	garbage.PutID(0xdeadbeef)
 	garbage.PutInt(7)
+	dialogs := &tg.MessagesGetDialogsRequest{OffsetPeer: &tg.InputPeerEmpty{}, Limit: 10}
+	notServed := func(id uint32) [3]string {
+		return [3]string{"INPUT_METHOD_INVALID", methodName(id) + ": 400 INPUT_METHOD_INVALID", "not served by the local DC"}
+	}
 	calls := []struct {
 		name string
 		body []byte
-		want string // in the event
+		want [3]string // the error, the event's start, something the event says
 	}{
-		{"updates.getState before login", encode(t, &tg.UpdatesGetStateRequest{}), methodName(tg.UpdatesGetStateRequestTypeID)},
-		{"an unknown constructor", garbage.Buf, "#deadbeef"},
-		{"updates.getState wrapped", encode(t, withLayer(200, &tg.UpdatesGetStateRequest{})), methodName(tg.UpdatesGetStateRequestTypeID)},
+		{"messages.getDialogs before login", encode(t, dialogs), notServed(tg.MessagesGetDialogsRequestTypeID)},
+		{"messages.getDialogs in layer 144", encode(t, withLayer(144, dialogs)), notServed(tg.MessagesGetDialogsRequestTypeID)},
+		{"an unknown constructor", garbage.Buf, [3]string{"INPUT_METHOD_INVALID_3735928559_0", "#deadbeef: 400 INPUT_METHOD_INVALID_3735928559_0", "unknown method #deadbeef"}},
+		{"help.getPromoData wrapped", encode(t, withLayer(200, &tg.HelpGetPromoDataRequest{})), notServed(tg.HelpGetPromoDataRequestTypeID)},
 	}
-	check := func(t *testing.T, body []byte, want string) {
+	check := func(t *testing.T, body []byte, want [3]string) {
 		t.Helper()
 		id, _ := p.nextMsg(true)
-		if a := p.callWithID(id, body); a.errType() != "INPUT_METHOD_INVALID" || a.rpcErr.Code != 400 {
-			t.Fatalf("got %+v, want 400 INPUT_METHOD_INVALID", a)
+		if a := p.callWithID(id, body); a.errType() != want[0] || a.rpcErr.Code != 400 {
+			t.Fatalf("got %+v, want 400 %s", a, want[0])
 		}
 		ev := events.waitFor(t, "the not-served event", func(ev model.ServerEvent) bool {
-			return ev.Kind == model.SrvRPCError && strings.HasPrefix(ev.Detail, want+": 400 INPUT_METHOD_INVALID")
+			return ev.Kind == model.SrvRPCError && strings.HasPrefix(ev.Detail, want[1])
 		})
-		if !strings.Contains(ev.Detail, "not served by the local DC") || ev.KeyID != model.KeyID(p.temp.IntID()) {
-			t.Fatalf("event %+v", ev)
+		if !strings.Contains(ev.Detail, want[2]) || ev.KeyID != model.KeyID(p.temp.IntID()) {
+			t.Fatalf("event %+v, want it to say %q", ev, want[2])
 		}
 	}
 	for _, tt := range calls {
 		t.Run(tt.name, func(t *testing.T) { check(t, tt.body, tt.want) })
 	}
 	signUp(t, p.rawClient, "9996610077")
-	t.Run("updates.getState logged in", func(t *testing.T) {
-		check(t, encode(t, &tg.UpdatesGetStateRequest{}), methodName(tg.UpdatesGetStateRequestTypeID))
+	t.Run("messages.getDialogs logged in", func(t *testing.T) {
+		check(t, encode(t, dialogs), notServed(tg.MessagesGetDialogsRequestTypeID))
 	})
-}
-
-// A method served only in some layers is refused, with an event naming
-// the constructor and the layer, when the client named another.
-func TestMethodOutsideItsLayers(t *testing.T) {
-	fc := newFuzzConn(t)
-	served := 0
-	table, err := newMethodTable([]method{{id: tg.HelpGetNearestDCRequestTypeID, unbound: true, layers: layerRange{from: 150, to: 200},
-		serve: func(*serverConn, inMsg, *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-			served++
-			return &tg.NearestDC{}, nil
-		}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc.s.c.methods = table
-	body := encode(t, &tg.HelpGetNearestDCRequest{})
-	m := inMsg{key: fc.temp, sess: &session{id: 1}, msgID: int64(proto.NewMessageID(time.Now(), proto.MessageFromClient)), seqNo: 1, body: body}
-	for _, tt := range []struct {
-		layer int
-		ok    bool
-	}{{0, true}, {150, true}, {200, true}, {149, false}, {201, false}} {
-		fc.s.layer = tt.layer
-		before := served
-		_, rerr, detail := fc.s.api(m, tg.HelpGetNearestDCRequestTypeID, &bin.Buffer{Buf: body})
-		if tt.ok != (rerr == nil) || tt.ok != (served == before+1) {
-			t.Fatalf("layer %d: err %v, served %v; want served %v", tt.layer, rerr, served > before, tt.ok)
-		}
-		if !tt.ok && (rerr.Message != "INPUT_METHOD_INVALID" || !strings.Contains(detail, fmt.Sprintf("#%08x", tg.HelpGetNearestDCRequestTypeID)) ||
-			!strings.Contains(detail, "layers 150..200") || !strings.Contains(detail, "layer "+strconv.Itoa(tt.layer))) {
-			t.Fatalf("layer %d: %v (%s)", tt.layer, rerr, detail)
-		}
-	}
 }

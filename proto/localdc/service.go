@@ -93,6 +93,14 @@ func (s *serverConn) dispatch(m inMsg) error {
 			res = &mt.DestroySessionOk{SessionID: r.SessionID}
 		}
 		return s.send(m.key, m.sess, true, res)
+	case idDestroyAuthKey:
+		// Answered as a message of its own under the key, which the DC
+		// then no longer has (mtcute reads destroy_auth_key_ok that way).
+		var res = destroyAuthKeyRes(idDestroyAuthKeyNone)
+		if s.c.destroyAuthKey(s.d, m.key) {
+			res = idDestroyAuthKeyOk
+		}
+		return s.send(m.key, m.sess, true, res)
 	case mt.RPCDropAnswerRequestTypeID:
 		return s.result(m, &mt.RPCAnswerUnknown{})
 	}

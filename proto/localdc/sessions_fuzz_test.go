@@ -70,7 +70,7 @@ func FuzzSessionMethods(f *testing.F) {
 		b.PutID(id)
 		b.Put(body)
 		m := inMsg{key: fc.temp, sess: &session{id: 1}, msgID: int64(proto.NewMessageID(time.Now(), proto.MessageFromClient)), seqNo: 1, body: b.Buf}
-		_, _, _ = fc.s.api(m, id, &bin.Buffer{Buf: b.Buf})
+		_, _, _ = fc.s.api(m, id, &bin.Buffer{Buf: b.Buf}, nil)
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if fc.perm.userID != 0 && fc.perm.userID != u.ID {

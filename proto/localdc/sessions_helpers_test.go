@@ -16,9 +16,9 @@ import (
 )
 
 // accountLayers are the API layers the tests of sessions, QR login and 2FA
-// run in, each test once per layer. Older layers join once the DC serves
-// them (issue 9).
-var accountLayers = []int{tg.Layer}
+// run in, each test once per layer: Telethon 1.25's 144, GramJS 2.26's 198
+// and gotd's 229.
+var accountLayers = []int{144, 198, tg.Layer}
 
 // forLayers runs f once per layer of accountLayers.
 func forLayers(t *testing.T, f func(t *testing.T, layer int)) {
@@ -106,17 +106,19 @@ func (a *acctClient) rebind() {
 func (a *acctClient) permID() model.KeyID { return model.KeyID(a.perm.IntID()) }
 
 // signIn runs sendCode and signIn with the test phone's code, signing the
-// number up when it has no account; it returns the last answer.
+// number up when it has no account, each call written as the client's
+// layer writes it (callsOf); it returns the last answer.
 func (a *acctClient) signIn(phone string) answer {
 	a.t.Helper()
+	lc := callsOf(a.layer)
 	var sent tg.AuthSentCode
-	a.call(&tg.AuthSendCodeRequest{PhoneNumber: phone, APIID: a.dev.apiID, APIHash: "x"}).decode(a.t, &sent)
-	res := a.call(&tg.AuthSignInRequest{PhoneNumber: phone, PhoneCodeHash: sent.PhoneCodeHash, PhoneCode: loginCode(phoneDC(phone))})
+	a.call(lc.sendCode(a.t, phone, "")).decode(a.t, &sent)
+	res := a.call(lc.signIn(a.t, phone, sent.PhoneCodeHash))
 	if res.rpcErr == nil {
 		var box tg.AuthAuthorizationBox
 		if err := box.Decode(&bin.Buffer{Buf: res.result}); err == nil {
 			if _, up := box.Authorization.(*tg.AuthAuthorizationSignUpRequired); up {
-				return a.call(&tg.AuthSignUpRequest{PhoneNumber: phone, PhoneCodeHash: sent.PhoneCodeHash, FirstName: "Ada"})
+				return a.call(lc.signUp(a.t, phone, sent.PhoneCodeHash))
 			}
 		}
 	}
@@ -127,7 +129,7 @@ func (a *acctClient) signIn(phone string) answer {
 func (a *acctClient) mustSignIn(phone string) *tg.User {
 	a.t.Helper()
 	t := a.t.(*testing.T)
-	u := decodeAuthorization(t, a.signIn(phone), userConstructor(a.layer))
+	u := decodeAuthorization(t, a.signIn(phone), a.layer)
 	if u.Phone != phone {
 		a.t.Fatalf("signed in as %+v, want %s", u, phone)
 	}

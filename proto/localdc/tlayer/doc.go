@@ -30,15 +30,14 @@
 //
 //	enc, err := tlayer.Result(s.layer, id, res) // res itself in 229, Raw bytes otherwise
 //
-// The answer needs no layer of its own any more: encodeUserLayer,
-// userObject and the hand-written auth.authorization and users.userFull
-// encoders (userenc.go, userlayer.go) give way to plain tg values. An
-// error from Result means the answer has no form in that layer, most
-// often a *NotInLayerError naming a constructor the layer lacks (say
-// auth.sentCodeTypeSmsWord below 179): the DC must answer with one the
-// layer has. Objects sent outside a result, such as the updateShort with
-// updateLoginToken, go through Object. Lookup names any id of these
-// layers, served or not, for events and errors.
+// The answer needs no layer of its own: the DC builds plain tg values and
+// serverConn.call writes them in the client's layer (proto/localdc's
+// layer.go). An error from Result means the answer has no form in that
+// layer, most often a *NotInLayerError naming a constructor the layer
+// lacks (say auth.sentCodeTypeSmsWord below 179): the DC must answer with
+// one the layer has. Objects sent outside a result, such as the
+// updateShort with updateLoginToken, go through Object. Lookup names any
+// id of these layers, served or not, for events and errors.
 //
 // # What a transcoding does
 //
