@@ -202,6 +202,11 @@ func TestVerdicts(t *testing.T) {
 			s.o.KeyEnded(at(10), T, Forgotten)
 			s.o.UnknownKey(at(11), cn(1), T)
 		}, model.VerdictRecoversForgottenKey, model.ResultFail, "no new temporary key bound to 0000000000001000 within the run (0000000000002000 forgotten 1m30s before)"},
+		{"the run ends while it may still be making its key: not put to the test", func(s steps) {
+			s.pfs()
+			s.o.KeyEnded(at(92), T, Forgotten)
+			s.o.UnknownKey(at(93), cn(1), T)
+		}, model.VerdictRecoversForgottenKey, model.ResultNotSeen, "the run ended within 10s of it"},
 		{"silent after the forget: not put to the test", func(s steps) {
 			s.pfs()
 			s.o.KeyEnded(at(10), T, Forgotten)
