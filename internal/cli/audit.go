@@ -361,6 +361,15 @@ func describeEvent(ev model.Event) string {
 	return ""
 }
 
+// checkMark is the text report's mark of a check or step: "ok  " or "FAIL",
+// four columns either way so the names after it line up.
+func checkMark(ok bool) string {
+	if ok {
+		return "ok  "
+	}
+	return "FAIL"
+}
+
 func writeAuditText(w io.Writer, rep *auditReport) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "target    %s DC %d at %s (protocol dc %d)\n", rep.Target.Env, rep.Target.DC, rep.Target.Addr, rep.Target.ProtocolDC)
@@ -381,11 +390,7 @@ func writeAuditText(w io.Writer, rep *auditReport) error {
 			fmt.Fprintf(&b, "  %-16s %s\n", v.Name, v.Value)
 		}
 		for _, c := range h.Checks {
-			mark := "ok  "
-			if !c.OK {
-				mark = "FAIL"
-			}
-			fmt.Fprintf(&b, "  [%s] %-26s %s\n", mark, c.Name, c.Detail)
+			fmt.Fprintf(&b, "  [%s] %-26s %s\n", checkMark(c.OK), c.Name, c.Detail)
 		}
 		if h.Err != "" {
 			fmt.Fprintf(&b, "  error: %s\n", h.Err)
@@ -397,11 +402,7 @@ func writeAuditText(w io.Writer, rep *auditReport) error {
 	}
 	b.WriteString("\nsteps\n")
 	for _, s := range rep.Steps {
-		mark := "ok  "
-		if !s.OK {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(&b, "  [%s] %-22s %8.1f ms", mark, s.Name, s.DurationMS)
+		fmt.Fprintf(&b, "  [%s] %-22s %8.1f ms", checkMark(s.OK), s.Name, s.DurationMS)
 		if s.Err != "" {
 			fmt.Fprintf(&b, "  %s", s.Err)
 		}

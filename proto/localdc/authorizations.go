@@ -19,18 +19,12 @@ import (
 // authorizationMethods are the account's sessions, as Settings › Devices
 // shows them: list them, end one, end all others, log out.
 var authorizationMethods = []method{
-	{id: tg.AccountGetAuthorizationsRequestTypeID, serve: func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-		return s.c.getAuthorizations(s.d, m)
-	}},
+	{id: tg.AccountGetAuthorizationsRequestTypeID, serve: noParams((*Cluster).getAuthorizations)},
 	{id: tg.AccountResetAuthorizationRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AccountResetAuthorizationRequest) (bin.Encoder, *tgerr.Error) {
 		return s.c.resetAuthorization(s.d, m, r.Hash)
 	})},
-	{id: tg.AuthResetAuthorizationsRequestTypeID, serve: func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-		return s.c.resetAuthorizations(s.d, m)
-	}},
-	{id: tg.AuthLogOutRequestTypeID, serve: func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-		return s.c.logOut(s.d, m)
-	}},
+	{id: tg.AuthResetAuthorizationsRequestTypeID, serve: noParams((*Cluster).resetAuthorizations)},
+	{id: tg.AuthLogOutRequestTypeID, serve: noParams((*Cluster).logOut)},
 }
 
 // authorizationTTLDays is account.authorizations' authorization_ttl_days:

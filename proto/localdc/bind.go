@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/tg"
@@ -79,12 +78,10 @@ func openBindMessage(perm crypto.AuthKey, encrypted []byte) (*bindEnvelope, erro
 	copy(msgKey[:], encrypted[8:header])
 
 	key, iv := crypto.KeysV1(perm.Value, msgKey)
-	block, err := aes.NewCipher(key[:])
+	plain, err := decryptIGE(body, key[:], iv[:])
 	if err != nil {
-		return nil, fmt.Errorf("bind aes: %w", err)
+		return nil, fmt.Errorf("bind %w", err)
 	}
-	plain := make([]byte, len(body))
-	ige.DecryptBlocks(block, iv[:], plain, body)
 
 	n := int(int32(binary.LittleEndian.Uint32(plain[28:32])))
 	if n != bindInnerLen || 32+n > len(plain) || len(plain)-(32+n) >= aes.BlockSize {

@@ -20,9 +20,7 @@ import (
 // passwordMethods are two-step verification (https://core.telegram.org/api/srp):
 // the SRP parameters and the check that finishes a login.
 var passwordMethods = []method{
-	{id: tg.AccountGetPasswordRequestTypeID, serve: func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
-		return s.c.getPassword(s.d, m)
-	}},
+	{id: tg.AccountGetPasswordRequestTypeID, serve: noParams((*Cluster).getPassword)},
 	{id: tg.AuthCheckPasswordRequestTypeID, serve: decoded(func(s *serverConn, m inMsg, r *tg.AuthCheckPasswordRequest) (bin.Encoder, *tgerr.Error) {
 		return s.c.checkPassword(s.d, m, r.Password)
 	})},

@@ -128,6 +128,14 @@ func decoded[R any, P interface {
 	}
 }
 
+// noParams wraps a Cluster method that serves a call without parameters:
+// the body is not read.
+func noParams(serve func(c *Cluster, d *dcServer, m inMsg) (bin.Encoder, *tgerr.Error)) handler {
+	return func(s *serverConn, m inMsg, _ *bin.Buffer) (bin.Encoder, *tgerr.Error) {
+		return serve(s.c, s.d, m)
+	}
+}
+
 // methodTable is the DC's API: constructor id -> method. Each feature
 // contributes its methods from its own file (a slice of method), and the
 // table is built once when the cluster starts.

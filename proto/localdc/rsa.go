@@ -71,13 +71,11 @@ func openRSAPad(m [rsaBlock]byte) ([]byte, bool) {
 	h := sha256.Sum256(aesEncrypted)
 	var tempKey [rsaPadTempKey]byte
 	subtle.XORBytes(tempKey[:], m[:rsaPadTempKey], h[:])
-	block, err := aes.NewCipher(tempKey[:])
+	var zeroIV [32]byte
+	dataWithHash, err := decryptIGE(aesEncrypted, tempKey[:], zeroIV[:])
 	if err != nil {
 		return nil, false
 	}
-	var zeroIV [32]byte
-	dataWithHash := make([]byte, len(aesEncrypted))
-	ige.DecryptBlocks(block, zeroIV[:], dataWithHash, aesEncrypted)
 	data := dataWithHash[:rsaPadData]
 	for i, j := 0, len(data)-1; i < j; i, j = i+1, j-1 {
 		data[i], data[j] = data[j], data[i]

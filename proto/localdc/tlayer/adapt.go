@@ -28,7 +28,7 @@ func appConfigJSON(c *coder, from, to *typ) error {
 	}
 	f, s, ok := c.fieldOf(sc, base, "config")
 	if !ok {
-		return &NotInLayerError{Name: sc.name, ID: sc.id, Layer: MinLayer + c.dst}
+		return c.notInLayer(sc)
 	}
 	_, err = c.value(f.t, to, int(s.lo), nil)
 	return err
@@ -55,7 +55,7 @@ func userFullSelf(c *coder, from, to *typ) error {
 	ff, fs, ok1 := c.fieldOf(sc, base, "full_user")
 	uf, us, ok2 := c.fieldOf(sc, base, "users")
 	if !ok1 || !ok2 || uf.t.kind != kVector {
-		return &NotInLayerError{Name: sc.name, ID: sc.id, Layer: MinLayer + c.dst}
+		return c.notInLayer(sc)
 	}
 	self, _, err := c.longField(int(fs.lo), ff.t, "id")
 	if err != nil {

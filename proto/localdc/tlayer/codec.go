@@ -62,9 +62,15 @@ func (c *coder) planFor(sc *ctor) (*plan, error) {
 		p = sc.down[c.dst]
 	}
 	if p == nil {
-		return nil, &NotInLayerError{Name: sc.name, ID: sc.id, Layer: MinLayer + c.dst, Method: sc.method}
+		return nil, c.notInLayer(sc)
 	}
 	return p, nil
+}
+
+// notInLayer is the error for source line sc, which the target layer
+// lacks.
+func (c *coder) notInLayer(sc *ctor) error {
+	return &NotInLayerError{Name: sc.name, ID: sc.id, Layer: MinLayer + c.dst, Method: sc.method}
 }
 
 // extra supplies a target field the source line lacks (see adapt.go).
