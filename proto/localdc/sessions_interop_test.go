@@ -121,7 +121,19 @@ func TestGotdQRLoginWithMigrate(t *testing.T) {
 	})
 
 	d := tg.NewUpdateDispatcher()
-	loggedIn := qrlogin.OnLoginToken(d)
+	// Not qrlogin.OnLoginToken: its non-blocking send loses an
+	// updateLoginToken that arrives before Auth waits for it (an accept
+	// as fast as this test's, under -race), and Auth then sits out the
+	// token's 30 s. A buffer of one keeps the signal until Auth reads it.
+	signal := make(chan struct{}, 1)
+	d.OnLoginToken(func(context.Context, tg.Entities, *tg.UpdateLoginToken) error {
+		select {
+		case signal <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	loggedIn := qrlogin.LoggedIn(signal)
 	device := gotdDevice(c, 2, "gotd desktop", func(o *telegram.Options) { o.NoUpdates, o.UpdateHandler = false, d })
 	deviceEnd := runGotd(ctx, device, func(ctx context.Context) error {
 		var ownerID int64
