@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"tgpfs/sessions/safetext"
 	"time"
 
 	"tgpfs/model"
@@ -250,7 +251,7 @@ func badSession(in string, err error) *InputError {
 	if _, serr := os.Lstat(in); serr == nil {
 		return &InputError{Name: "--session", Value: strconv.Quote(in), Reason: err}
 	}
-	return &InputError{Name: "--session", Value: Redact(in), Reason: scrubbed(err, in)}
+	return &InputError{Name: "--session", Value: safetext.Redact(in), Reason: scrubbed(err, in)}
 }
 
 // sessionValue is how a message names --session: a path quoted, anything
@@ -259,7 +260,7 @@ func sessionValue(in string) string {
 	if _, err := os.Lstat(in); err == nil {
 		return strconv.Quote(in)
 	}
-	return Redact(in)
+	return safetext.Redact(in)
 }
 
 // login decides who is logged in at start.

@@ -196,11 +196,13 @@ func TestParsePasswords(t *testing.T) {
 
 func TestRedaction(t *testing.T) {
 	const s = "1BVtsOK4Bu0123456789abcdefghijklmnopqrstuvwxyz"
-	if got := Redact(s); got != `"1BVt…" (46 characters)` {
-		t.Errorf("Redact = %q", got)
+	// A --session that is no path is named as every session input is
+	// (sessions/safetext.Redact): an excerpt and its length.
+	if got := sessionValue(s); got != `"1BVt…" (46 characters)` {
+		t.Errorf("sessionValue = %q", got)
 	}
-	if got := Redact("short"); got != "<5 characters hidden>" {
-		t.Errorf("Redact(short) = %q", got)
+	if got := sessionValue("short"); got != "<5 characters hidden>" {
+		t.Errorf("sessionValue(short) = %q", got)
 	}
 	for _, msg := range []string{`proxy "x:1:` + s + `": bad`, "proxy x:1:" + s, `say "a\"` + s + `"`} {
 		if got := scrub(msg, s); strings.Contains(got, s) || !strings.Contains(got, "hidden") {

@@ -47,17 +47,6 @@ func badErr(name string, err error) *InputError {
 // Hidden stands for a secret in a message: its length only.
 func Hidden(s string) string { return fmt.Sprintf("<%d characters hidden>", len(s)) }
 
-// Redact quotes a long input that may be a secret (a session string) as a
-// short excerpt: its first four characters and its length, enough to tell
-// which input it was and never enough to use it.
-func Redact(s string) string {
-	r := []rune(s)
-	if len(r) <= 8 {
-		return Hidden(s)
-	}
-	return strconv.Quote(string(r[:4])+"…") + fmt.Sprintf(" (%d characters)", len(s))
-}
-
 // minScrub is the shortest secret scrub looks for: a shorter one is no
 // secret worth the name (a bot token's is 35 characters, a proxy's 32 hex
 // digits), and would match ordinary words of the message.

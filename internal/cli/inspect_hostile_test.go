@@ -249,7 +249,7 @@ func TestBadSessionInput(t *testing.T) {
 		{name: "Telethon string with a bad character", arg: tele[:200] + "!" + tele[201:], want: "telethon session", secrets: []string{tele}},
 		{name: "mtcute string cut short", arg: mtcute[:len(mtcute)-10], want: "mtcute session", secrets: []string{mtcute}},
 		{name: "base64 that is no session", arg: strings.Repeat("Zm9v", 40), want: "pyrogram session", secrets: []string{strings.Repeat("Zm9v", 40)}},
-		{name: "short base64 that is no session", arg: strings.Repeat("Zm9v", 20), want: `80 characters starting with "Zm9v"…`, secrets: []string{strings.Repeat("Zm9v", 20)}},
+		{name: "short base64 that is no session", arg: strings.Repeat("Zm9v", 20), want: `"Zm9v…" (80 characters)`, secrets: []string{strings.Repeat("Zm9v", 20)}},
 		{name: "control characters in a string", arg: "1\x1b[2J\x07" + strings.Repeat("A", 300), want: "gramjs session"},
 		{name: "gotd JSON with a 60 KB address", arg: writeSessionFile(t, filepath.Join(dir, "addr.json"), `{"Version":1,"Data":{"DC":2,"Addr":"`+strings.Repeat("x", 60000)+`","AuthKey":"`+stdBase64(sessionstest.Key(1))+`"}}`), want: "gotd session"},
 		{name: "empty file", arg: writeSessionFile(t, filepath.Join(dir, "empty.session"), ""), want: "empty session string"},

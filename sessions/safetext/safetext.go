@@ -72,11 +72,13 @@ func Quote(s string) string {
 }
 
 // Redact describes an input that may be a secret (a session string)
-// without giving it away: its length and its first 4 characters, escaped.
+// without giving it away: its first 4 characters, escaped, and its length;
+// a short one by its length only. Every message that names such an input
+// (the sessions package, internal/app's --session) says it this way.
 func Redact(s string) string {
 	n := utf8.RuneCountInString(s)
 	if n <= 8 {
-		return fmt.Sprintf("%d characters", n)
+		return fmt.Sprintf("<%d characters hidden>", n)
 	}
 	i, seen := 0, 0
 	for j := range s {
@@ -86,7 +88,7 @@ func Redact(s string) string {
 		}
 		seen++
 	}
-	return fmt.Sprintf("%d characters starting with %s…", n, strconv.Quote(s[:i]))
+	return fmt.Sprintf("%s (%d characters)", strconv.Quote(s[:i]+"…"), n)
 }
 
 // FileKind names what a file that is not a regular file is, for a message:

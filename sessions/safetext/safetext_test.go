@@ -54,13 +54,13 @@ func TestQuote(t *testing.T) {
 func TestRedact(t *testing.T) {
 	secret := "1BVtsOK4" + strings.Repeat("Q", 344)
 	got := Redact(secret)
-	if got != `352 characters starting with "1BVt"…` {
+	if got != `"1BVt…" (352 characters)` {
 		t.Errorf("Redact = %q", got)
 	}
 	if strings.Contains(got, secret[4:12]) {
 		t.Error("redacted text holds more than 4 characters")
 	}
-	if got := Redact("short"); got != "5 characters" {
+	if got := Redact("short"); got != "<5 characters hidden>" {
 		t.Errorf("Redact(short) = %q", got)
 	}
 }
