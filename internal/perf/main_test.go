@@ -44,8 +44,18 @@ func serveDC() int {
 // startDCProcess runs serveDC in a child process of this test binary.
 func startDCProcess(tb testing.TB) server {
 	tb.Helper()
+	srv, _, _ := childDC(tb, serveEnv+"=1")
+	return srv
+}
+
+// childDC runs this test binary as a DC in a child process, env (one
+// NAME=VALUE) choosing which: the child prints its address first. It
+// returns the server, the child's stdin (closing it, as server.close does,
+// stops the child) and the rest of the child's stdout.
+func childDC(tb testing.TB, env string) (server, io.Writer, *bufio.Reader) {
+	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), serveEnv+"=1")
+	cmd.Env = append(os.Environ(), env)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -62,10 +72,11 @@ func startDCProcess(tb testing.TB) server {
 		_ = stdin.Close()
 		_ = cmd.Wait()
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		stop()
 		tb.Fatalf("DC process address: %v", err)
 	}
-	return server{addr: strings.TrimSpace(line), dc: 1, pub: &localdc.TestPrivateKey().PublicKey, close: stop}
+	return server{addr: strings.TrimSpace(line), dc: 1, pub: &localdc.TestPrivateKey().PublicKey, close: stop}, stdin, out
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,30 +53,7 @@ func startObservedProcess(tb testing.TB, observe bool) cpuDC {
 	if observe {
 		mode = "on"
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), serveObservedEnv+"="+mode)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start DC process: %v", err)
-	}
-	out := bufio.NewReader(stdout)
-	stop := func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	}
-	line, err := out.ReadString('\n')
-	if err != nil {
-		stop()
-		tb.Fatalf("DC process address: %v", err)
-	}
+	srv, stdin, out := childDC(tb, serveObservedEnv+"="+mode)
 	ask := func() time.Duration {
 		if _, err := fmt.Fprintln(stdin); err != nil {
 			tb.Fatalf("ask the DC process its CPU time: %v", err)
@@ -89,7 +65,7 @@ func startObservedProcess(tb testing.TB, observe bool) cpuDC {
 		}
 		return time.Duration(n)
 	}
-	return cpuDC{server: server{addr: strings.TrimSpace(line), dc: 1, pub: &localdc.TestPrivateKey().PublicKey, close: stop}, ask: ask}
+	return cpuDC{server: srv, ask: ask}
 }
 
 // benchObservedCPU is the DC's own CPU per handshake with the observation
