@@ -45,6 +45,8 @@ type fileState struct {
 	mtime time.Time
 }
 
+// tree lists every name under dir with its state, without following links
+// or opening anything: the one disk check of every bad-input test.
 func tree(t *testing.T, dir string) map[string]fileState {
 	t.Helper()
 	out := map[string]fileState{}

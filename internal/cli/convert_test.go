@@ -101,7 +101,7 @@ func TestConvertRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := sessionTree(t, dir)
+			before := tree(t, dir)
 			r := runSessionBounded(t, "", tt.args...)
 			code, out, errOut := r.code, r.stdout, r.errOut
 			if code != ExitUsage {
@@ -114,7 +114,7 @@ func TestConvertRefusals(t *testing.T) {
 				t.Errorf("stderr %q, want %q", errOut, tt.want)
 			}
 			checkOneSessionErrLine(t, errOut)
-			requireSameSessionTree(t, before, sessionTree(t, dir))
+			requireSameSessionTree(t, before, tree(t, dir))
 		})
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {

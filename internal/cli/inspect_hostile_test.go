@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -61,40 +60,9 @@ func runSessionBounded(t *testing.T, stdin string, args ...string) sessionRun {
 	return sessionRun{}
 }
 
-// treeEntry is what sessionTree keeps of a file.
-type treeEntry struct {
-	mode  fs.FileMode
-	size  int64
-	mtime time.Time
-}
-
-// sessionTree lists every name under dir with its mode, size and mtime,
-// without following links or opening anything.
-func sessionTree(t *testing.T, dir string) map[string]treeEntry {
-	t.Helper()
-	out := map[string]treeEntry{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		e := treeEntry{mode: fi.Mode(), mtime: fi.ModTime()}
-		if fi.Mode().IsRegular() {
-			e.size = fi.Size()
-		}
-		out[p] = e
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func requireSameSessionTree(t *testing.T, before, after map[string]treeEntry) {
+// requireSameSessionTree: nothing under the folder changed between two
+// trees (badinput_test.go).
+func requireSameSessionTree(t *testing.T, before, after map[string]fileState) {
 	t.Helper()
 	for p, b := range before {
 		a, ok := after[p]
@@ -268,7 +236,7 @@ func TestBadSessionInput(t *testing.T) {
 	for _, cmd := range [][]string{{"inspect"}, {"convert", "--to", "telethon"}} {
 		for _, tc := range cases {
 			t.Run(cmd[0]+"/"+tc.name, func(t *testing.T) {
-				before := sessionTree(t, dir)
+				before := tree(t, dir)
 				args := append([]string{cmd[0], tc.arg}, cmd[1:]...)
 				r := runSessionBounded(t, tc.stdin, args...)
 				if r.code != ExitUsage {
@@ -285,7 +253,7 @@ func TestBadSessionInput(t *testing.T) {
 				if r.alloc > maxSessionCaseAlloc {
 					t.Errorf("allocated %d MiB, want at most %d", r.alloc>>20, maxSessionCaseAlloc>>20)
 				}
-				requireSameSessionTree(t, before, sessionTree(t, dir))
+				requireSameSessionTree(t, before, tree(t, dir))
 			})
 		}
 	}
@@ -388,12 +356,12 @@ func TestInspectWritesNothing(t *testing.T) {
 	for name, arg := range inputs {
 		for _, extra := range [][]string{nil, {"--json"}, {"--reveal"}} {
 			t.Run(name+strings.Join(extra, ""), func(t *testing.T) {
-				before := sessionTree(t, dir)
+				before := tree(t, dir)
 				code, _, errOut := runSessionCLI("", nil, append([]string{"inspect", arg}, extra...)...)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, errOut)
 				}
-				requireSameSessionTree(t, before, sessionTree(t, dir))
+				requireSameSessionTree(t, before, tree(t, dir))
 			})
 		}
 	}
